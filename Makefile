@@ -1,0 +1,60 @@
+# Self-Supervised Learning, hands-on: every command a learner, teacher or maintainer needs.
+#   make course      set up (first run) and open JupyterLab on notebooks/
+#   make test        set up (first run) and run the whole test suite (smoke profile)
+#   make notebooks   maintainers: re-execute every notebook in place in the cpu profile
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FMNIST := /usr/share/datasets/fashion-mnist
+QUIET := TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 HF_DATASETS_DISABLE_PROGRESS_BARS=1
+NB_TIMEOUT ?= 600
+
+.PHONY: setup data course test lint notebooks reference-checkpoints clean
+
+setup: $(STAMP) data
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name ssl-course --display-name "SSL course (.venv)" >/dev/null
+	touch $(STAMP)
+
+# Fashion-MNIST comes from Debian's package; without apt or root, it is downloaded and checksummed.
+data: $(STAMP)
+	@if [ ! -d $(FMNIST) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null; }; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	    sudo apt-get install -y -q dataset-fashion-mnist >/dev/null; \
+	  else \
+	    $(BIN)/python -m course_lib.data download fashion_mnist; \
+	  fi; \
+	fi
+	$(BIN)/python -m course_lib.data check
+
+course: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+test: setup
+	$(QUIET) $(BIN)/python -m pytest -n 2 --dist loadfile \
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+	  tests notebooks $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check course_lib tests notebooks
+	$(BIN)/ruff format --check course_lib tests notebooks
+
+notebooks: setup
+	@for nb in notebooks/[0-9]*.ipynb; do \
+	  echo "== $$nb"; start=$$(date +%s); \
+	  COURSE_PROFILE=cpu $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=$(NB_TIMEOUT) --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	  echo "   $$(( $$(date +%s) - start )) s"; \
+	done
+
+clean:
+	rm -rf $(VENV) data/cache artifacts

@@ -1,0 +1,152 @@
+"""Augmentations for contrastive learning on 28x28 grayscale images, built with kornia.
+
+Two random augmentations of one image make a positive pair; whatever the augmentations change
+(position, scale, left/right, brightness, sharpness) is what the encoder learns to ignore.
+`AugmentConfig` holds every strength in one place; `make_augment` turns it into a kornia pipeline
+that works on whole batches at once.
+"""
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import kornia.augmentation as K
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Strengths of each augmentation (0 or 1.0 scale minimum turns one off)."""
+
+    crop_scale_min: float = 0.3  # random resized crop keeps this fraction of the area at least
+    flip_p: float = 0.5  # probability of a left-right flip
+    jitter: float = 0.4  # brightness and contrast change by up to +-jitter
+    jitter_p: float = 0.8  # probability of the brightness/contrast jitter
+    blur_p: float = 0.0  # probability of a Gaussian blur (sigma 0.1-1.0)
+    noise_std: float = 0.0  # standard deviation of added Gaussian noise (pixels in [0, 1])
+    erase_p: float = 0.0  # probability of erasing a random rectangle
+
+    def __post_init__(self) -> None:
+        """Refuse strengths outside their valid ranges."""
+        for name in ("crop_scale_min", "flip_p", "jitter_p", "blur_p", "erase_p"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.crop_scale_min <= 0:
+            raise ValueError(f"crop_scale_min must be > 0, got {self.crop_scale_min}")
+        if not 0.0 <= self.jitter < 1.0:
+            raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
+        if self.noise_std < 0:
+            raise ValueError(f"noise_std must be >= 0, got {self.noise_std}")
+
+
+NO_AUGMENT = AugmentConfig(crop_scale_min=1.0, flip_p=0.0, jitter=0.0, jitter_p=0.0)
+WEAK = AugmentConfig(crop_scale_min=0.8, flip_p=0.5, jitter=0.1, jitter_p=0.5)
+STRONG = AugmentConfig()
+
+
+def to_float_images(images: torch.Tensor) -> torch.Tensor:
+    """Return uint8 images (N, H, W) or (N, 1, H, W) as floats in [0, 1] shaped (N, 1, H, W)."""
+    if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4):
+        raise ValueError(
+            f"expected a tensor of images shaped (N, H, W) or (N, 1, H, W), got {getattr(images, 'shape', images)}"
+        )
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    if images.shape[1] != 1:
+        raise ValueError(f"expected grayscale images with 1 channel, got {images.shape[1]}")
+    if images.dtype == torch.uint8:
+        return images.float() / 255.0
+    return images.float()
+
+
+def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
+    """Return a kornia pipeline that augments a float batch (N, 1, size, size) in [0, 1]."""
+    if not isinstance(config, AugmentConfig):
+        raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
+    steps: list[nn.Module] = []
+    if config.crop_scale_min < 1.0:
+        steps.append(K.RandomResizedCrop((size, size), scale=(config.crop_scale_min, 1.0)))
+    if config.flip_p > 0:
+        steps.append(K.RandomHorizontalFlip(p=config.flip_p))
+    if config.jitter > 0 and config.jitter_p > 0:
+        low, high = 1.0 - config.jitter, 1.0 + config.jitter
+        steps.append(K.RandomBrightness((low, high), p=config.jitter_p))
+        steps.append(K.RandomContrast((low, high), p=config.jitter_p))
+    if config.blur_p > 0:
+        steps.append(K.RandomGaussianBlur(3, (0.1, 1.0), p=config.blur_p))
+    if config.noise_std > 0:
+        steps.append(K.RandomGaussianNoise(std=config.noise_std, p=1.0))
+    if config.erase_p > 0:
+        steps.append(K.RandomErasing(scale=(0.02, 0.2), p=config.erase_p))
+    if not steps:
+        return nn.Identity()
+    return K.AugmentationSequential(*steps)
+
+
+def two_views(images: torch.Tensor, augment: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return two independent augmentations of the same batch: a batch of positive pairs."""
+    batch = to_float_images(images)
+    with torch.no_grad():
+        return augment(batch).clamp(0, 1), augment(batch).clamp(0, 1)
+
+
+def show_pairs(
+    images: torch.Tensor, config: AugmentConfig = STRONG, n: int = 8, seed: int = 0, title: str = ""
+) -> plt.Figure:
+    """Plot n images (top row) and two augmented views of each (rows 2 and 3)."""
+    if not 1 <= n <= len(images):
+        raise ValueError(f"n must be between 1 and the {len(images)} images given, got {n}")
+    torch.manual_seed(seed)
+    originals = to_float_images(images[:n])
+    view1, view2 = two_views(originals, make_augment(config, size=originals.shape[-1]))
+    fig, axes = plt.subplots(3, n, figsize=(1.1 * n, 3.6), squeeze=False)
+    for row, (label, batch) in enumerate(
+        (("image", originals), ("view 1", view1), ("view 2", view2))
+    ):
+        for col in range(n):
+            ax = axes[row, col]
+            ax.imshow(batch[col, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[row, 0].set_ylabel(label, fontsize=9)
+    fig.suptitle(title or describe(config), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def describe(config: AugmentConfig) -> str:
+    """Return a one-line summary of the strengths, e.g. for a plot title."""
+    return ", ".join(f"{k}={v:g}" for k, v in asdict(config).items())
+
+
+def explorer(images: torch.Tensor, n: int = 8):
+    """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
+    import ipywidgets as widgets
+
+    sliders = {
+        f.name: widgets.FloatSlider(
+            value=getattr(STRONG, f.name),
+            min=0.05 if f.name == "crop_scale_min" else 0.0,
+            max=0.95 if f.name == "jitter" else 1.0,
+            step=0.05,
+            description=f.name,
+            continuous_update=False,
+            style={"description_width": "110px"},
+        )
+        for f in fields(AugmentConfig)
+    }
+    seed = widgets.IntSlider(value=0, min=0, max=20, description="seed")
+    out = widgets.Output()
+
+    def redraw(_=None) -> None:
+        config = replace(STRONG, **{k: s.value for k, s in sliders.items()})
+        with out:
+            out.clear_output(wait=True)
+            fig = show_pairs(images, config, n=n, seed=seed.value)
+            plt.show(fig)
+
+    for slider in [*sliders.values(), seed]:
+        slider.observe(redraw, names="value")
+    redraw()
+    return widgets.HBox([widgets.VBox([*sliders.values(), seed]), out])

@@ -1,0 +1,146 @@
+"""Profiles: the one place where every size, step count and epoch count of the course is set.
+
+`COURSE_PROFILE` picks one: `smoke` (what the tests run, seconds per notebook), `cpu` (a laptop,
+a few minutes per notebook; the committed outputs), `gpu` (bigger models, all the data).
+"""
+
+import os
+from dataclasses import dataclass, replace
+
+import torch
+
+ENV_VAR = "COURSE_PROFILE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes for one profile; notebooks read these instead of hard-coding numbers."""
+
+    name: str
+    description: str
+    # --- data (notebook 01) ---
+    corpus_max_docs: int | None  # None = all documents
+    # --- tokenization (notebook 02) ---
+    bpe_vocab_size: int
+    bpe_train_docs: int
+    wordpiece_vocab_size: int
+    # --- masked-LM pretraining (notebooks 03-04) ---
+    cbow_epochs: int
+    mlm_seq_len: int
+    mlm_hidden: int
+    mlm_layers: int
+    mlm_heads: int
+    mlm_batch_size: int
+    mlm_steps: int
+    mlm_lr: float
+    mlm_mask_prob: float
+    gpt_steps: int
+    probe_sentences: int
+    # --- contrastive / SimCLR (notebooks 05-06) ---
+    simclr_train_images: int | None  # None = all training images
+    simclr_batch_size: int
+    simclr_epochs: int
+    simclr_lr: float
+    simclr_temperature: float
+    # --- 100 labels (notebooks 07-08) ---
+    label_counts: tuple[int, ...]
+    label_seeds: int
+    finetune_epochs: int
+    text_test_size: int | None  # None = the whole held-out test set
+    image_test_size: int | None
+
+
+SMOKE = Profile(
+    name="smoke",
+    description="tests: tiny data and a few steps, seconds per notebook",
+    corpus_max_docs=800,
+    bpe_vocab_size=400,
+    bpe_train_docs=100,
+    wordpiece_vocab_size=2000,
+    cbow_epochs=1,
+    mlm_seq_len=64,
+    mlm_hidden=64,
+    mlm_layers=1,
+    mlm_heads=2,
+    mlm_batch_size=16,
+    mlm_steps=20,
+    mlm_lr=1e-3,
+    mlm_mask_prob=0.15,
+    gpt_steps=10,
+    probe_sentences=50,
+    simclr_train_images=1024,
+    simclr_batch_size=128,
+    simclr_epochs=1,
+    simclr_lr=2e-3,
+    simclr_temperature=0.5,
+    label_counts=(10, 100),
+    label_seeds=1,
+    finetune_epochs=2,
+    text_test_size=300,
+    image_test_size=1000,
+)
+
+CPU = Profile(
+    name="cpu",
+    description="a laptop CPU: a few minutes per notebook (the committed outputs)",
+    corpus_max_docs=None,
+    bpe_vocab_size=1000,
+    bpe_train_docs=2000,
+    wordpiece_vocab_size=8000,
+    cbow_epochs=3,
+    mlm_seq_len=128,
+    mlm_hidden=128,
+    mlm_layers=2,
+    mlm_heads=2,
+    mlm_batch_size=32,
+    mlm_steps=1500,
+    mlm_lr=2e-3,
+    mlm_mask_prob=0.15,
+    gpt_steps=300,
+    probe_sentences=500,
+    simclr_train_images=None,
+    simclr_batch_size=256,
+    simclr_epochs=8,
+    simclr_lr=2e-3,
+    simclr_temperature=0.5,
+    label_counts=(10, 30, 100, 300, 1000, 3000),
+    label_seeds=3,
+    finetune_epochs=30,
+    text_test_size=None,
+    image_test_size=None,
+)
+
+GPU = replace(
+    CPU,
+    name="gpu",
+    description="one CUDA GPU: bigger models, longer training, all the data",
+    mlm_hidden=256,
+    mlm_layers=4,
+    mlm_heads=4,
+    mlm_batch_size=128,
+    mlm_steps=20000,
+    gpt_steps=3000,
+    simclr_batch_size=512,
+    simclr_epochs=100,
+    label_counts=(10, 30, 100, 300, 1000, 3000, 10000),
+    label_seeds=5,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, CPU, GPU)}
+
+
+def default_profile_name() -> str:
+    """Return 'gpu' when CUDA is present, else 'cpu'."""
+    return "gpu" if torch.cuda.is_available() else "cpu"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the profile named `name`, else `$COURSE_PROFILE`, else the default for this machine."""
+    chosen = name or os.environ.get(ENV_VAR) or default_profile_name()
+    key = chosen.strip().lower()
+    if key not in PROFILES:
+        raise ValueError(
+            f"unknown profile {chosen!r}: expected one of {', '.join(sorted(PROFILES))} "
+            f"(set {ENV_VAR} or pass name=...)"
+        )
+    return PROFILES[key]

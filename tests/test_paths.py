@@ -1,0 +1,38 @@
+"""Paths come from the package, not from the working directory."""
+
+import os
+
+import pytest
+
+from course_lib import paths
+
+
+def test_paths_do_not_depend_on_the_working_directory(tmp_path):
+    before = paths.ROOT
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert paths.ROOT == before
+        assert (paths.ROOT / "course_lib" / "paths.py").is_file()
+    finally:
+        os.chdir(cwd)
+
+
+def test_artifact_dir_is_created_and_ignored_by_git():
+    folder = paths.artifact_dir("unit_test_probe")
+    assert folder.is_dir() and folder.parent == paths.ARTIFACTS_DIR
+    folder.rmdir()
+    ignored = (paths.ROOT / ".gitignore").read_text().split()
+    assert "artifacts/" in ignored and "data/cache/" in ignored
+
+
+@pytest.mark.parametrize("bad", ["", "../x", "a/b", ".hidden"])
+def test_bad_artifact_names_are_refused(bad):
+    with pytest.raises(ValueError, match="plain folder name"):
+        paths.artifact_dir(bad)
+
+
+def test_results_files_are_json():
+    assert paths.results_path("x.json").parent == paths.RESULTS_DIR
+    with pytest.raises(ValueError, match=".json"):
+        paths.results_path("x.csv")

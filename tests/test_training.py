@@ -1,0 +1,121 @@
+"""The training loop: learns, validates its config, resumes after an interrupt, runs on 2 processes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_lib.training import TrainConfig, throughput, train
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def regression_loader(seed: int = 0) -> DataLoader:
+    """A shuffled loader for y = 2x + 1 with noise."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(200, 3, generator=generator)
+    y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 1 + 0.01 * torch.randn(200, 1, generator=generator)
+    return DataLoader(TensorDataset(x, y), batch_size=20, shuffle=True)
+
+
+def mse(model, batch):
+    return torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+
+
+def fresh_model() -> torch.nn.Module:
+    torch.manual_seed(123)
+    return torch.nn.Linear(3, 1)
+
+
+def config(run_dir, **overrides) -> TrainConfig:
+    values = dict(run_dir=run_dir, max_steps=30, lr=0.2, checkpoint_every=10, log_every=5,
+                  mixed_precision="no", live_plot=False)
+    return TrainConfig(**(values | overrides))
+
+
+def test_loss_goes_down_and_history_is_recorded(tmp_path):
+    evals = []
+    history = train(fresh_model(), regression_loader(), mse, config(tmp_path / "run"),
+                    eval_fn=lambda m: evals.append(1) or {"val_loss": 0.5})
+    assert history["loss"][-1] < 0.2 * history["loss"][0]
+    assert history["step"] == [5, 10, 15, 20, 25, 30]
+    assert history["samples"] == 30 * 20
+    assert history["eval"][-1]["step"] == 30 and evals
+    assert throughput(history) > 0
+    saved = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert saved["step"] == history["step"]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [({"max_steps": 0}, "max_steps"), ({"lr": 0}, "lr"), ({"schedule": "step"}, "schedule"),
+     ({"mixed_precision": "fp8"}, "mixed_precision"), ({"warmup_steps": 30}, "warmup_steps")],
+)
+def test_bad_config_is_a_clear_error(tmp_path, bad, message):
+    with pytest.raises(ValueError, match=message):
+        config(tmp_path, **bad)
+
+
+def test_empty_loader_is_a_clear_error(tmp_path):
+    empty = DataLoader(TensorDataset(torch.zeros(0, 3), torch.zeros(0, 1)), batch_size=4)
+    with pytest.raises(ValueError, match="empty"):
+        train(fresh_model(), empty, mse, config(tmp_path))
+
+
+def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
+    straight = fresh_model()
+    train(straight, regression_loader(), mse, config(tmp_path / "straight"))
+
+    calls = {"n": 0}
+
+    def interrupting(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 17:  # the learner presses stop during step 17
+            raise KeyboardInterrupt
+        return mse(model, batch)
+
+    resumed = fresh_model()
+    with pytest.raises(KeyboardInterrupt):
+        train(resumed, regression_loader(), interrupting, config(tmp_path / "resumed"))
+    state = json.loads((tmp_path / "resumed" / "checkpoint" / "train_state.json").read_text())
+    assert state["step"] == 16  # nothing done before the interrupt was lost
+
+    resumed = fresh_model()  # a new kernel: fresh weights, the checkpoint restores them
+    history = train(resumed, regression_loader(), mse, config(tmp_path / "resumed"))
+    assert history["step"][-1] == 30 and history["samples"] == 30 * 20
+    torch.testing.assert_close(resumed.weight, straight.weight)
+    torch.testing.assert_close(resumed.bias, straight.bias)
+
+
+def test_finished_run_returns_its_history_and_weights(tmp_path):
+    first = fresh_model()
+    history = train(first, regression_loader(), mse, config(tmp_path / "run"))
+    again = fresh_model()
+    assert train(again, regression_loader(), mse, config(tmp_path / "run")) == history
+    torch.testing.assert_close(again.weight, first.weight)
+
+
+def test_changed_config_starts_afresh(tmp_path, capsys):
+    train(fresh_model(), regression_loader(), mse, config(tmp_path / "run"))
+    history = train(fresh_model(), regression_loader(), mse, config(tmp_path / "run", lr=0.01))
+    assert "starting afresh" in capsys.readouterr().out
+    assert history["step"][0] == 5
+
+
+def test_two_processes(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+               OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+               str(ROOT / "tests" / "scripts" / "train_two_processes.py"), str(tmp_path)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    reports = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert all(r["world"] == 2 for r in reports)
+    assert reports[0]["last"] < 0.1 * reports[0]["first"]
+    assert reports[0]["weight"] == pytest.approx(reports[1]["weight"])  # ranks stay in sync
+    assert reports[0]["samples"] == 40 * 16 * 2
