@@ -36,6 +36,8 @@ def start(number: str, seed: int = 0) -> Profile:
     where = "2-core CPU" if profile.name != "gpu" else "one GPU (less)"
     print(f"Notebook {item.number}: {item.title}")
     print(f"Profile: {profile.name} ({profile.description})")
-    print(f"Device: {device.type}, {torch.get_num_threads()} threads, precision: {mixed_precision()}")
+    print(
+        f"Device: {device.type}, {torch.get_num_threads()} threads, precision: {mixed_precision()}"
+    )
     print(f"Expected time: about {minutes:g} min on a {where} in this profile")
     return profile

@@ -1,14 +1,18 @@
 """Where the course keeps things, resolved from the package, never from the working directory."""
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 DATA_DIR = ROOT / "data"
 SPLITS_DIR = DATA_DIR / "splits"
+REFERENCE_DIR = DATA_DIR / "reference"  # committed reference checkpoints, each with a model card
 CACHE_DIR = DATA_DIR / "cache"  # git-ignored: downloads and derived caches
-ARTIFACTS_DIR = ROOT / "artifacts"  # git-ignored: what the notebooks train and save
-RESULTS_DIR = ROOT / "results"  # committed: the numbers the notebooks measure
+# git-ignored: what the notebooks train and save (the tests point it at a scratch folder)
+ARTIFACTS_DIR = Path(os.environ.get("COURSE_ARTIFACTS_DIR") or ROOT / "artifacts")
+RESULTS_DIR = ROOT / "results"  # committed: the numbers measured in the cpu profile
+COMMITTED_RESULTS_PROFILE = "cpu"
 
 
 def artifact_dir(name: str) -> Path:
@@ -20,9 +24,15 @@ def artifact_dir(name: str) -> Path:
     return path
 
 
-def results_path(name: str) -> Path:
-    """Return the path of a committed results file, e.g. 'pretraining_text.json'."""
-    if not name.endswith(".json"):
+def results_path(name: str, profile: str | None = None) -> Path:
+    """Return where a results file goes: results/ for the cpu profile, artifacts/ for the others."""
+    from course_lib.profiles import get_profile
+
+    if not name.endswith(".json") or "/" in name:
         raise ValueError(f"results files are JSON: expected a name ending in '.json', got {name!r}")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    return RESULTS_DIR / name
+    profile = profile or get_profile().name
+    folder = (
+        RESULTS_DIR if profile == COMMITTED_RESULTS_PROFILE else ARTIFACTS_DIR / "results" / profile
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -255,7 +255,9 @@ def train(
                 bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
                 running = []
             if eval_fn and config.eval_every and step % config.eval_every == 0:
-                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", **evaluate(model, eval_fn, step, history))
+                bar.set_postfix(
+                    loss=f"{history['loss'][-1]:.3f}", **evaluate(model, eval_fn, step, history)
+                )
             if step % plot_every == 0:
                 plot.update(history)
             bar.update(1)

@@ -44,7 +44,9 @@ def test_unknown_source_lists_the_known_ones():
 
 def test_missing_source_says_how_to_get_it(monkeypatch):
     fake = dataclasses.replace(
-        data.SOURCES["fashion_mnist"], system_dirs=("/nonexistent/fashion-mnist",), download_url=None
+        data.SOURCES["fashion_mnist"],
+        system_dirs=("/nonexistent/fashion-mnist",),
+        download_url=None,
     )
     monkeypatch.setitem(data.SOURCES, "fashion_mnist", fake)
     with pytest.raises(data.SourceMissingError, match="apt-get install dataset-fashion-mnist"):

@@ -23,7 +23,9 @@ def conda_requirements() -> tuple[set[str], list[str]]:
 def test_conda_and_pip_install_the_same_packages():
     wanted, _ = pyproject_requirements()
     conda_pip, _ = conda_requirements()
-    assert conda_pip == wanted, f"only in pyproject: {wanted - conda_pip}; only in yml: {conda_pip - wanted}"
+    assert conda_pip == wanted, (
+        f"only in pyproject: {wanted - conda_pip}; only in yml: {conda_pip - wanted}"
+    )
 
 
 def test_same_python_and_torch_pinned_exactly():

@@ -25,7 +25,10 @@ def test_first_failing_check_is_the_feedback(capsys):
 
 
 def test_errors_in_a_check_become_feedback(capsys):
-    assert run_checks(3, "h", [(lambda a: a.shape == (2,), "expected an array of shape (2,)")]) is False
+    assert (
+        run_checks(3, "h", [(lambda a: a.shape == (2,), "expected an array of shape (2,)")])
+        is False
+    )
     assert "AttributeError" in capsys.readouterr().out
 
 

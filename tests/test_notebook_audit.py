@@ -50,7 +50,9 @@ def test_no_machine_paths_and_reasonable_size(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_starts_with_profile_and_time(path):
     first = text(code_cells(path)[0]["source"])
-    assert "start(" in first, f"{path.name}: the first code cell must call course_lib.notebook.start"
+    assert "start(" in first, (
+        f"{path.name}: the first code cell must call course_lib.notebook.start"
+    )
 
 
 def test_every_notebook_is_on_the_course_map_and_in_the_readme():

@@ -32,7 +32,9 @@ def test_bad_artifact_names_are_refused(bad):
         paths.artifact_dir(bad)
 
 
-def test_results_files_are_json():
-    assert paths.results_path("x.json").parent == paths.RESULTS_DIR
+def test_only_the_cpu_profile_writes_committed_results():
+    assert paths.results_path("x.json", "cpu").parent == paths.RESULTS_DIR
+    smoke = paths.results_path("x.json", "smoke")
+    assert smoke.parent == paths.ARTIFACTS_DIR / "results" / "smoke"
     with pytest.raises(ValueError, match=".json"):
         paths.results_path("x.csv")

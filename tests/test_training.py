@@ -19,7 +19,11 @@ def regression_loader(seed: int = 0) -> DataLoader:
     """A shuffled loader for y = 2x + 1 with noise."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(200, 3, generator=generator)
-    y = x @ torch.tensor([[2.0], [-1.0], [0.5]]) + 1 + 0.01 * torch.randn(200, 1, generator=generator)
+    y = (
+        x @ torch.tensor([[2.0], [-1.0], [0.5]])
+        + 1
+        + 0.01 * torch.randn(200, 1, generator=generator)
+    )
     return DataLoader(TensorDataset(x, y), batch_size=20, shuffle=True)
 
 
@@ -33,15 +37,27 @@ def fresh_model() -> torch.nn.Module:
 
 
 def config(run_dir, **overrides) -> TrainConfig:
-    values = dict(run_dir=run_dir, max_steps=30, lr=0.2, checkpoint_every=10, log_every=5,
-                  mixed_precision="no", live_plot=False)
+    values = dict(
+        run_dir=run_dir,
+        max_steps=30,
+        lr=0.2,
+        checkpoint_every=10,
+        log_every=5,
+        mixed_precision="no",
+        live_plot=False,
+    )
     return TrainConfig(**(values | overrides))
 
 
 def test_loss_goes_down_and_history_is_recorded(tmp_path):
     evals = []
-    history = train(fresh_model(), regression_loader(), mse, config(tmp_path / "run"),
-                    eval_fn=lambda m: evals.append(1) or {"val_loss": 0.5})
+    history = train(
+        fresh_model(),
+        regression_loader(),
+        mse,
+        config(tmp_path / "run"),
+        eval_fn=lambda m: evals.append(1) or {"val_loss": 0.5},
+    )
     assert history["loss"][-1] < 0.2 * history["loss"][0]
     assert history["step"] == [5, 10, 15, 20, 25, 30]
     assert history["samples"] == 30 * 20
@@ -53,8 +69,13 @@ def test_loss_goes_down_and_history_is_recorded(tmp_path):
 
 @pytest.mark.parametrize(
     "bad, message",
-    [({"max_steps": 0}, "max_steps"), ({"lr": 0}, "lr"), ({"schedule": "step"}, "schedule"),
-     ({"mixed_precision": "fp8"}, "mixed_precision"), ({"warmup_steps": 30}, "warmup_steps")],
+    [
+        ({"max_steps": 0}, "max_steps"),
+        ({"lr": 0}, "lr"),
+        ({"schedule": "step"}, "schedule"),
+        ({"mixed_precision": "fp8"}, "mixed_precision"),
+        ({"warmup_steps": 30}, "warmup_steps"),
+    ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, bad, message):
     with pytest.raises(ValueError, match=message):
@@ -108,10 +129,21 @@ def test_changed_config_starts_afresh(tmp_path, capsys):
 
 
 def test_two_processes(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               str(ROOT / "tests" / "scripts" / "train_two_processes.py"), str(tmp_path)]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        OMP_NUM_THREADS="1",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(ROOT / "tests" / "scripts" / "train_two_processes.py"),
+        str(tmp_path),
+    ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     reports = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]

@@ -26,7 +26,9 @@ def todo(hint: str) -> bool:
     return False
 
 
-def run_checks(answer: object, hint: str, checks: list[tuple[Callable[[object], bool], str]]) -> bool:
+def run_checks(
+    answer: object, hint: str, checks: list[tuple[Callable[[object], bool], str]]
+) -> bool:
     """Apply (predicate, message-if-it-fails) pairs in order; the first failure is the feedback."""
     if not_done(answer):
         return todo(hint)

@@ -16,7 +16,9 @@ def main(run_dir: str) -> None:
     x = torch.randn(256, 1)
     loader = DataLoader(TensorDataset(x, 3 * x - 1), batch_size=16, shuffle=True)
     model = torch.nn.Linear(1, 1)
-    config = TrainConfig(run_dir=run_dir, max_steps=40, lr=0.3, mixed_precision="no", live_plot=False)
+    config = TrainConfig(
+        run_dir=run_dir, max_steps=40, lr=0.3, mixed_precision="no", live_plot=False
+    )
     history = train(model, loader, lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]), config)
     from accelerate import PartialState
 
