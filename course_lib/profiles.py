@@ -52,7 +52,7 @@ class Profile:
 
 SMOKE = Profile(
     name="smoke",
-    description="tests: tiny data and a few steps, seconds per notebook",
+    description="the tests: tiny data and a few steps, seconds per notebook",
     corpus_max_docs=800,
     bpe_vocab_size=400,
     bpe_train_docs=100,
@@ -82,7 +82,7 @@ SMOKE = Profile(
 
 CPU = Profile(
     name="cpu",
-    description="a laptop CPU: a few minutes per notebook (the committed outputs)",
+    description="a laptop CPU, a few minutes per notebook; the committed outputs",
     corpus_max_docs=None,
     bpe_vocab_size=1000,
     bpe_train_docs=2000,
