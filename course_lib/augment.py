@@ -66,7 +66,11 @@ def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
         raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
     steps: list[nn.Module] = []
     if config.crop_scale_min < 1.0:
-        steps.append(K.RandomResizedCrop((size, size), scale=(config.crop_scale_min, 1.0)))
+        steps.append(
+            K.RandomResizedCrop(
+                (size, size), scale=(config.crop_scale_min, 1.0), cropping_mode="resample"
+            )
+        )
     if config.flip_p > 0:
         steps.append(K.RandomHorizontalFlip(p=config.flip_p))
     if config.jitter > 0 and config.jitter_p > 0:
@@ -115,6 +119,38 @@ def show_pairs(
     return fig
 
 
+ONE_AT_A_TIME = {
+    "crop (position, scale)": replace(NO_AUGMENT, crop_scale_min=0.3),
+    "flip (left/right)": replace(NO_AUGMENT, flip_p=0.5),
+    "brightness/contrast": replace(NO_AUGMENT, jitter=0.6, jitter_p=1.0),
+    "blur (sharpness)": replace(NO_AUGMENT, blur_p=1.0),
+    "noise (pixel noise)": replace(NO_AUGMENT, noise_std=0.1),
+    "erasing (occlusion)": replace(NO_AUGMENT, erase_p=1.0),
+}
+
+
+def augmentation_gallery(
+    image: torch.Tensor, configs: dict[str, AugmentConfig] | None = None, n: int = 8, seed: int = 0
+) -> plt.Figure:
+    """Plot one image augmented n times by each config (one row per config)."""
+    configs = configs or ONE_AT_A_TIME
+    if image.ndim != 2:
+        raise ValueError(f"expected one image (H, W), got shape {tuple(image.shape)}")
+    torch.manual_seed(seed)
+    batch = to_float_images(image.unsqueeze(0).repeat(n, 1, 1))
+    fig, axes = plt.subplots(len(configs), n, figsize=(1.0 * n, 1.05 * len(configs)), squeeze=False)
+    for row, (name, config) in enumerate(configs.items()):
+        with torch.no_grad():
+            views = make_augment(config, size=batch.shape[-1])(batch).clamp(0, 1)
+        for col in range(n):
+            axes[row, col].imshow(views[col, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+        axes[row, 0].set_ylabel(name, fontsize=7, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return fig
+
+
 def describe(config: AugmentConfig) -> str:
     """Return a one-line summary of the strengths, e.g. for a plot title."""
     return ", ".join(f"{k}={v:g}" for k, v in asdict(config).items())
@@ -123,6 +159,7 @@ def describe(config: AugmentConfig) -> str:
 def explorer(images: torch.Tensor, n: int = 8):
     """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
     import ipywidgets as widgets
+    from IPython.display import display
 
     sliders = {
         f.name: widgets.FloatSlider(
@@ -144,7 +181,8 @@ def explorer(images: torch.Tensor, n: int = 8):
         with out:
             out.clear_output(wait=True)
             fig = show_pairs(images, config, n=n, seed=seed.value)
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
 
     for slider in [*sliders.values(), seed]:
         slider.observe(redraw, names="value")

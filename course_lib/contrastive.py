@@ -13,9 +13,13 @@ def check_views(z1: torch.Tensor, z2: torch.Tensor) -> None:
     """Raise a clear error unless z1 and z2 are two (N, D) batches of the same shape, N >= 2."""
     for name, z in (("z1", z1), ("z2", z2)):
         if not isinstance(z, torch.Tensor) or z.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D tensor (batch, dim), got {getattr(z, 'shape', z)}")
+            raise ValueError(
+                f"{name} must be a 2-D tensor (batch, dim), got {getattr(z, 'shape', z)}"
+            )
     if z1.shape != z2.shape:
-        raise ValueError(f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}")
+        raise ValueError(
+            f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}"
+        )
     if z1.shape[0] < 2:
         raise ValueError("NT-Xent needs at least 2 images per batch (one positive, one negative)")
 

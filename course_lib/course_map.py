@@ -24,6 +24,22 @@ COURSE: tuple[Chapter, ...] = (
         0.5,
         0.3,
     ),
+    Chapter(
+        "05",
+        "05_contrastive_learning.ipynb",
+        "Contrastive learning: augmentations are the labels",
+        "kornia augmentations as positive pairs; what each teaches to ignore; NT-Xent; temperature",
+        0.7,
+        0.6,
+    ),
+    Chapter(
+        "06",
+        "06_simclr_pretraining.ipynb",
+        "SimCLR pretraining",
+        "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
+        10.0,
+        1.5,
+    ),
 )
 
 

@@ -31,7 +31,9 @@ class EncoderConfig:
         """Refuse shapes that cannot build a network."""
         widths = tuple(self.widths)
         if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-            raise ValueError(f"widths must be a non-empty tuple of positive ints, got {self.widths}")
+            raise ValueError(
+                f"widths must be a non-empty tuple of positive ints, got {self.widths}"
+            )
         object.__setattr__(self, "widths", widths)
         for name in ("convs_per_block", "in_channels", "projection_hidden", "projection_dim"):
             if getattr(self, name) < 1:
@@ -117,10 +119,14 @@ def load_config(folder: Path) -> EncoderConfig:
     """Read the EncoderConfig saved in `folder`."""
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"no {CONFIG_NAME} in {Path(folder).name!r}: save it with save_model")
+        raise FileNotFoundError(
+            f"no {CONFIG_NAME} in {Path(folder).name!r}: save it with save_model"
+        )
     record = json.loads(path.read_text())
     names = EncoderConfig.__dataclass_fields__
-    return EncoderConfig(**{k: tuple(v) if k == "widths" else v for k, v in record.items() if k in names})
+    return EncoderConfig(
+        **{k: tuple(v) if k == "widths" else v for k, v in record.items() if k in names}
+    )
 
 
 def load_model(folder: Path) -> SimCLRModel:

@@ -37,6 +37,7 @@ class Profile:
     gpt_steps: int
     probe_sentences: int
     # --- contrastive / SimCLR (notebooks 05-06) ---
+    contrastive_demo_images: int  # images in the pixel-space pairing check of notebook 05
     simclr_train_images: int | None  # None = all training images
     simclr_batch_size: int
     simclr_epochs: int
@@ -68,6 +69,7 @@ SMOKE = Profile(
     mlm_mask_prob=0.15,
     gpt_steps=10,
     probe_sentences=50,
+    contrastive_demo_images=256,
     simclr_train_images=1024,
     simclr_batch_size=128,
     simclr_epochs=1,
@@ -98,6 +100,7 @@ CPU = Profile(
     mlm_mask_prob=0.15,
     gpt_steps=300,
     probe_sentences=500,
+    contrastive_demo_images=1024,
     simclr_train_images=None,
     simclr_batch_size=256,
     simclr_epochs=8,
