@@ -25,6 +25,22 @@ COURSE: tuple[Chapter, ...] = (
         0.3,
     ),
     Chapter(
+        "01",
+        "01_preparing_unlabeled_data.ipynb",
+        "Preparing unlabeled data",
+        "normalising text; exact and near duplicates (MinHash, LSH); quality filters; no leakage",
+        2.0,
+        0.8,
+    ),
+    Chapter(
+        "02",
+        "02_tokenization.ipynb",
+        "Tokenization",
+        "characters, words, subwords; BPE from scratch; WordPiece; special tokens; image patches",
+        2.0,
+        0.8,
+    ),
+    Chapter(
         "05",
         "05_contrastive_learning.ipynb",
         "Contrastive learning: augmentations are the labels",

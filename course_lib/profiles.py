@@ -20,6 +20,7 @@ class Profile:
     description: str
     # --- data (notebook 01) ---
     corpus_max_docs: int | None  # None = all documents
+    crawl_docs: int  # documents in notebook 01's simulated web crawl
     # --- tokenization (notebook 02) ---
     bpe_vocab_size: int
     bpe_train_docs: int
@@ -55,6 +56,7 @@ SMOKE = Profile(
     name="smoke",
     description="the tests: tiny data and a few steps, seconds per notebook",
     corpus_max_docs=800,
+    crawl_docs=300,
     bpe_vocab_size=400,
     bpe_train_docs=100,
     wordpiece_vocab_size=2000,
@@ -86,8 +88,9 @@ CPU = Profile(
     name="cpu",
     description="a laptop CPU, a few minutes per notebook; the committed outputs",
     corpus_max_docs=None,
+    crawl_docs=3000,
     bpe_vocab_size=1000,
-    bpe_train_docs=2000,
+    bpe_train_docs=1000,
     wordpiece_vocab_size=8000,
     cbow_epochs=3,
     mlm_seq_len=128,

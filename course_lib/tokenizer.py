@@ -59,3 +59,19 @@ def build_tokenizer(
 ) -> PreTrainedTokenizerFast:
     """Train WordPiece on `texts` and return it as a transformers tokenizer."""
     return wrap(train_wordpiece(texts, vocab_size), model_max_length)
+
+
+def course_tokenizer(profile) -> PreTrainedTokenizerFast:
+    """The course's WordPiece for `profile`: loaded if saved (notebook 02), else trained and saved."""
+    from transformers import AutoTokenizer
+
+    from course_lib.corpus import pretraining_texts
+    from course_lib.paths import artifact_dir
+
+    folder = artifact_dir(f"wordpiece_{profile.name}")
+    if (folder / "tokenizer.json").is_file():
+        return AutoTokenizer.from_pretrained(folder)
+    texts = pretraining_texts(profile.corpus_max_docs)["train"]
+    tokenizer = build_tokenizer(texts, profile.wordpiece_vocab_size)
+    tokenizer.save_pretrained(folder)
+    return tokenizer

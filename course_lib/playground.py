@@ -1,0 +1,41 @@
+"""The tokenizer playground: type text, see its tokens coloured with their ids."""
+
+import html
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+PALETTE = ("#fde2e4", "#e2ece9", "#dfe7fd", "#fff1c1", "#e8dff5", "#d7f9f8", "#ffd6a5")
+
+Tokenize = Callable[[str], tuple[list[str], list[int]]]
+
+
+def tokens_html(tokens: list[str], ids: list[int]) -> str:
+    """Return HTML showing each token on its own colour, with its id underneath."""
+    if len(tokens) != len(ids):
+        raise ValueError(f"got {len(tokens)} tokens but {len(ids)} ids: expected one id per token")
+    cells = []
+    for k, (token, token_id) in enumerate(zip(tokens, ids, strict=True)):
+        shown = html.escape(token).replace(" ", "&#9251;")  # show spaces as the open-box sign
+        cells.append(
+            f'<span style="display:inline-block;margin:1px;padding:1px 3px;'
+            f'background:{PALETTE[k % len(PALETTE)]};font-family:monospace;text-align:center">'
+            f'{shown}<br><small style="color:#555">{token_id}</small></span>'
+        )
+    return f"<div>{''.join(cells)}<br><small>{len(tokens)} tokens</small></div>"
+
+
+def tokenizer_playground(tokenizers: dict[str, Tokenize], text: str) -> widgets.VBox:
+    """Return a widget: a text box and, for each named tokenizer, the coloured tokens of the text."""
+    if not tokenizers:
+        raise ValueError("tokenizers is empty: expected {name: function(text) -> (tokens, ids)}")
+    box = widgets.Textarea(value=text, layout=widgets.Layout(width="95%", height="60px"))
+    outputs = {name: widgets.HTML() for name in tokenizers}
+
+    def refresh(_=None) -> None:
+        for name, tokenize in tokenizers.items():
+            outputs[name].value = f"<b>{html.escape(name)}</b>" + tokens_html(*tokenize(box.value))
+
+    box.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([box, *outputs.values()])
