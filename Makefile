@@ -37,7 +37,7 @@ data: $(STAMP)
 	$(BIN)/python -m course_lib.data check
 
 course: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
 	$(QUIET) $(BIN)/python -m pytest -n 2 --dist loadfile \
