@@ -11,6 +11,10 @@ GUARD = Path(__file__).parent / "tests" / "netguard"
 os.environ["COURSE_PROFILE"] = os.environ.get("COURSE_PROFILE", "smoke")
 for var in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS", "HF_DATASETS_DISABLE_PROGRESS_BARS"):
     os.environ[var] = "1"
+# parallel workers share the cores instead of each spawning one thread per core
+workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if workers > 1:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
 # each test worker trains into its own scratch folder, never into the learner's artifacts/
 worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 scratch = Path(tempfile.gettempdir()) / f"ssl-course-tests-{worker}"
