@@ -42,6 +42,8 @@ class TrainConfig:
     mixed_precision: str = "auto"
     seed: int = 0
     live_plot: bool = True
+    select_best: str | None = None  # an eval metric: keep the weights where it was best
+    patience: int = 0  # stop after this many evaluations without improvement (0: never stop)
     extra: dict = field(default_factory=dict)  # anything else worth recording with the run
 
     def __post_init__(self) -> None:
@@ -56,6 +58,8 @@ class TrainConfig:
             raise ValueError(
                 f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}"
             )
+        if self.patience and not (self.select_best and self.eval_every):
+            raise ValueError("patience (early stopping) needs select_best and eval_every")
         if not 0 <= self.warmup_steps < self.max_steps:
             raise ValueError(f"warmup_steps must be in [0, max_steps), got {self.warmup_steps}")
 
@@ -196,6 +200,28 @@ def evaluate(model, eval_fn, step: int, history: dict) -> dict:
     return metrics
 
 
+def better(metric: str, new: float, old: float | None) -> bool:
+    """Return True when `new` improves on `old` (lower for losses, higher for everything else)."""
+    if old is None:
+        return True
+    return new < old if "loss" in metric else new > old
+
+
+def track_best(model, accelerator, config: TrainConfig, step: int, history: dict) -> bool:
+    """Save the weights when the selected metric improved; return True when it is time to stop."""
+    metric, latest = config.select_best, history["eval"][-1]
+    if metric not in latest:
+        raise KeyError(f"select_best={metric!r} but eval_fn returned only {sorted(latest)}")
+    best = history.get("best")
+    if better(metric, latest[metric], best and best[metric]):
+        history["best"] = {"step": step, metric: latest[metric]}
+        if accelerator.is_main_process:
+            torch.save(accelerator.unwrap_model(model).state_dict(), config.run_dir / "best.pt")
+        return False
+    since = sum(1 for e in history["eval"] if e["step"] > history["best"]["step"])
+    return bool(config.patience) and since >= config.patience
+
+
 def train(
     model: torch.nn.Module,
     train_loader,
@@ -217,7 +243,7 @@ def train(
         model, optimizer, train_loader, scheduler
     )
     step, history = load_checkpoint(accelerator, config)
-    if step >= config.max_steps:
+    if step >= config.max_steps or history.get("stopped_early"):
         return history
     if step and accelerator.is_main_process:
         print(f"{config.run_dir.name}: resuming from step {step} of {config.max_steps}")
@@ -258,6 +284,10 @@ def train(
                 bar.set_postfix(
                     loss=f"{history['loss'][-1]:.3f}", **evaluate(model, eval_fn, step, history)
                 )
+                if config.select_best and track_best(model, accelerator, config, step, history):
+                    history["stopped_early"] = step
+                    bar.update(1)
+                    break
             if step % plot_every == 0:
                 plot.update(history)
             bar.update(1)
@@ -275,6 +305,12 @@ def train(
     history["seconds"] += time.perf_counter() - started
     if eval_fn and (not history["eval"] or history["eval"][-1]["step"] != step):
         evaluate(model, eval_fn, step, history)
+        if config.select_best:
+            track_best(model, accelerator, config, step, history)
+    if config.select_best:  # finish with the best weights seen, not the last ones
+        accelerator.wait_for_everyone()
+        best = torch.load(config.run_dir / "best.pt", weights_only=True)
+        accelerator.unwrap_model(model).load_state_dict(best)
     plot.update(history)
     plot.close()
     bar.close()

@@ -151,3 +151,30 @@ def test_two_processes(tmp_path):
     assert reports[0]["last"] < 0.1 * reports[0]["first"]
     assert reports[0]["weight"] == pytest.approx(reports[1]["weight"])  # ranks stay in sync
     assert reports[0]["samples"] == 40 * 16 * 2
+
+
+def test_early_stopping_keeps_the_best_weights(tmp_path):
+    scores = iter([0.5, 0.9, 0.7, 0.6, 0.8, 0.95, 0.99])
+    seen = {}
+
+    def eval_fn(model):
+        seen[len(seen)] = model.weight.detach().clone()
+        return {"val_accuracy": next(scores)}
+
+    model = fresh_model()
+    cfg = config(tmp_path / "run", eval_every=5, select_best="val_accuracy", patience=2)
+    history = train(model, regression_loader(), mse, cfg, eval_fn=eval_fn)
+    assert history["best"] == {"step": 10, "val_accuracy": 0.9}
+    assert history["stopped_early"] == 20  # two evaluations (15, 20) without improvement
+    torch.testing.assert_close(model.weight, seen[1])  # the weights of step 10, not step 20
+    again = fresh_model()
+    assert train(again, regression_loader(), mse, cfg, eval_fn=eval_fn) == history
+    torch.testing.assert_close(again.weight, seen[1])
+
+
+def test_selecting_an_unknown_metric_is_a_clear_error(tmp_path):
+    cfg = config(tmp_path / "run", eval_every=5, select_best="val_f1")
+    with pytest.raises(KeyError, match="val_f1"):
+        train(fresh_model(), regression_loader(), mse, cfg, eval_fn=lambda m: {"val_loss": 1.0})
+    with pytest.raises(ValueError, match="patience"):
+        config(tmp_path, patience=3)
