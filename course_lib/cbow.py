@@ -27,7 +27,7 @@ class CBOW(nn.Module):
         w, length = self.window, ids.shape[1]
         padded = F.pad(vectors, (0, 0, w + 1, w))  # zeros outside the block
         cumsum = padded.cumsum(dim=1)
-        window_sum = cumsum[:, 2 * w + 1 :] - cumsum[:, : length]  # positions i-w .. i+w
+        window_sum = cumsum[:, 2 * w + 1 :] - cumsum[:, :length]  # positions i-w .. i+w
         positions = torch.arange(length, device=ids.device)
         count = (positions + w).clamp(max=length - 1) - (positions - w).clamp(min=0)  # minus self
         return (window_sum - vectors) / count.view(1, -1, 1)
@@ -37,12 +37,18 @@ class CBOW(nn.Module):
         return self.out(self.context_vectors(ids))
 
 
-def cbow_loss(model: CBOW, batch: torch.Tensor | dict) -> torch.Tensor:
-    """Cross-entropy (nats) of predicting each non-special token from its neighbours."""
+def cbow_loss(model: CBOW, batch: torch.Tensor | dict, target_prob: float = 1.0) -> torch.Tensor:
+    """Cross-entropy (nats) of predicting non-special tokens from their neighbours.
+
+    `target_prob` < 1 scores a random share of the positions only (the output layer over the whole
+    vocabulary is the costly part, so this makes a step that much cheaper).
+    """
     ids = batch["input_ids"] if isinstance(batch, dict) else batch
     if isinstance(ids, list | tuple):
         ids = ids[0]
     context = model.context_vectors(ids)
     keep = ~torch.isin(ids, model.special_ids)
+    if target_prob < 1.0:
+        keep &= torch.rand(ids.shape, device=ids.device) < target_prob
     logits = model.out(context[keep])
     return F.cross_entropy(logits.float(), ids[keep])

@@ -59,9 +59,15 @@ class MaskingCollator:
 
     def __call__(self, examples: list) -> dict[str, torch.Tensor]:
         """Return input_ids, attention_mask and labels for a list of equal-length id lists."""
-        ids = torch.stack([torch.as_tensor(e["input_ids"] if isinstance(e, dict) else e) for e in examples])
+        ids = torch.stack(
+            [torch.as_tensor(e["input_ids"] if isinstance(e, dict) else e) for e in examples]
+        )
         masked, labels = mask_tokens(
-            ids.long(), self.mask_token_id, self.vocab_size, self.special_ids, self.mask_prob,
+            ids.long(),
+            self.mask_token_id,
+            self.vocab_size,
+            self.special_ids,
+            self.mask_prob,
             self.generator,
         )
         return {"input_ids": masked, "attention_mask": torch.ones_like(masked), "labels": labels}

@@ -1,7 +1,10 @@
 """Masked-language-model pretraining of a small BERT: data blocks, model, loss, held-out metrics."""
 
+import json
 import math
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -60,6 +63,24 @@ def build_bert(
     return BertForMaskedLM(config)
 
 
+def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
+    """The Transformer paper's position code: sin/cos waves of geometric wavelengths (length, dim)."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    frequency = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    table = torch.zeros(length, dim)
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency[: dim // 2])
+    return table
+
+
+def init_sinusoidal_positions(model: BertForMaskedLM, scale: float = 1.0) -> None:
+    """Start BERT's learned position embeddings from sinusoids (offsets become easy to attend to)."""
+    weight = model.bert.embeddings.position_embeddings.weight
+    table = sinusoidal_positions(weight.shape[0], weight.shape[1])
+    with torch.no_grad():
+        weight.copy_(table * scale * model.config.initializer_range / table.std())
+
+
 def masked_lm_loss(model: BertForMaskedLM, batch: dict) -> torch.Tensor:
     """Cross-entropy (nats) at the masked positions only: the output layer runs just there."""
     hidden = model.bert(
@@ -76,7 +97,11 @@ def fixed_masks(
     """Mask held-out blocks once with a fixed seed, so every evaluation scores the same positions."""
     generator = torch.Generator().manual_seed(seed)
     return mask_tokens(
-        blocks, tokenizer.mask_token_id, len(tokenizer), tokenizer.all_special_ids, mask_prob,
+        blocks,
+        tokenizer.mask_token_id,
+        len(tokenizer),
+        tokenizer.all_special_ids,
+        mask_prob,
         generator,
     )
 
@@ -116,3 +141,221 @@ def unigram_baseline(train_blocks: torch.Tensor, labels: torch.Tensor, vocab_siz
 def perplexity(loss: float) -> float:
     """Perplexity from a mean cross-entropy in nats: exp(loss)."""
     return math.exp(loss)
+
+
+EVAL_MASK_PROB = (
+    0.15  # held-out loss is always measured with BERT's 15%, whatever the training rate
+)
+
+
+def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
+    """Pack the pretraining corpus into blocks; mask the held-out blocks once (fixed seed)."""
+    from course_lib.corpus import pretraining_texts
+
+    corpus = pretraining_texts(profile.corpus_max_docs)
+    train_blocks = pack_blocks(tokenizer, corpus["train"], profile.mlm_seq_len)
+    heldout_blocks = pack_blocks(tokenizer, corpus["heldout"], profile.mlm_seq_len)
+    inputs, labels = fixed_masks(heldout_blocks, tokenizer, EVAL_MASK_PROB)
+    return {
+        "train": train_blocks,
+        "heldout": heldout_blocks,
+        "heldout_inputs": inputs,
+        "heldout_labels": labels,
+    }
+
+
+def pretrain(profile, run_dir, steps: int | None = None, seed: int = 0, live_plot: bool = True):
+    """Pretrain the profile's BERT with the course's training loop; return (model, tokenizer, history, data)."""
+    from torch.utils.data import DataLoader
+
+    from course_lib.masking import MaskingCollator
+    from course_lib.tokenizer import course_tokenizer
+    from course_lib.training import TrainConfig, train
+
+    steps = steps or profile.mlm_steps
+    tokenizer = course_tokenizer(profile)
+    data = prepare_data(profile, tokenizer)
+    model = build_bert(
+        len(tokenizer),
+        profile.mlm_hidden,
+        profile.mlm_layers,
+        profile.mlm_heads,
+        profile.mlm_seq_len,
+        tokenizer.pad_token_id,
+        seed=seed,
+    )
+    loader = DataLoader(
+        data["train"],
+        batch_size=profile.mlm_batch_size,
+        shuffle=True,
+        drop_last=True,
+        collate_fn=MaskingCollator(tokenizer, profile.mlm_mask_prob),
+    )
+    every = max(1, steps // 10)
+    config = TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=profile.mlm_lr,
+        warmup_steps=max(1, steps // 20),
+        schedule="cosine",
+        eval_every=every,
+        checkpoint_every=every,
+        log_every=min(10, every),
+        seed=seed,
+        live_plot=live_plot,
+        extra={"mask_prob": profile.mlm_mask_prob, "profile": profile.name},
+    )
+
+    def evaluate(m) -> dict[str, float]:
+        return {"heldout_mlm_loss": heldout_loss(m, data["heldout_inputs"], data["heldout_labels"])}
+
+    history = train(model, loader, masked_lm_loss, config, eval_fn=evaluate)
+    return model, tokenizer, history, data
+
+
+@torch.no_grad()
+def top_k_accuracy(
+    model: BertForMaskedLM,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    k: int = 5,
+    batch_size: int = 64,
+) -> float:
+    """Share of masked positions whose original token is among the model's `k` best guesses."""
+    was_training = model.training
+    model.eval()
+    hits, count = 0, 0
+    for start in range(0, len(inputs), batch_size):
+        x, y = inputs[start : start + batch_size], labels[start : start + batch_size]
+        hidden = model.bert(input_ids=x).last_hidden_state
+        picked = y != IGNORE_INDEX
+        top = model.cls(hidden[picked]).topk(k, dim=-1).indices
+        hits += int((top == y[picked].unsqueeze(1)).any(dim=1).sum())
+        count += int(picked.sum())
+    model.train(was_training)
+    return hits / count
+
+
+def unigram_top_k_accuracy(
+    train_blocks: torch.Tensor, labels: torch.Tensor, k: int = 5, exclude=()
+) -> float:
+    """Top-k accuracy of always guessing the k most frequent training tokens (no context)."""
+    counts = torch.bincount(train_blocks.flatten())
+    counts[list(exclude)] = 0
+    top = counts.topk(k).indices
+    targets = labels[labels != IGNORE_INDEX]
+    return float(torch.isin(targets, top).float().mean())
+
+
+def pretrained_folder(profile) -> tuple[Path, str]:
+    """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
+    (notebook 03, in artifacts/) and the committed reference checkpoint; ('', 'none') if neither."""
+    from course_lib.paths import DATA_DIR, artifact_dir
+
+    candidates = []
+    for folder, name in (
+        (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
+        (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
+    ):
+        record = folder / "training.json"
+        if (folder / "config.json").is_file() and record.is_file():
+            candidates.append((json.loads(record.read_text())["steps"], str(folder), name))
+    if not candidates:
+        return Path(), "none"
+    steps, folder, name = max(candidates)
+    return Path(folder), f"{name} ({steps} steps)"
+
+
+def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -> float:
+    """Measure this machine's matrix-multiply speed (GFLOP/s) with square `size` matrices."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a @ b  # warm up
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        count += 1
+    return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
+
+
+def train_flops_per_token(model: BertForMaskedLM, seq_len: int, mask_prob: float) -> float:
+    """Approximate training FLOPs per token: 6 x (weights used per token) + attention scores."""
+    config = model.config
+    embeddings = sum(p.numel() for p in model.bert.embeddings.parameters())
+    encoder = sum(p.numel() for p in model.bert.parameters()) - embeddings
+    head = config.hidden_size**2 + mask_prob * config.hidden_size * config.vocab_size
+    attention = 2 * config.num_hidden_layers * seq_len * config.hidden_size
+    return 6 * (encoder + head + attention)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_lib.mlm --profile cpu --steps 2400 --out data/reference/bert_mlm`."""
+    import argparse
+    import shlex
+    import sys
+
+    from course_lib.paths import ROOT, artifact_dir
+    from course_lib.profiles import get_profile
+
+    parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
+    parser.add_argument(
+        "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="training steps (default: profile's)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    out = Path(args.out).resolve()
+    run_dir = artifact_dir(f"mlm_run_{out.name}")
+    model, tokenizer, history, data = pretrain(profile, run_dir, args.steps, args.seed, False)
+    command = "python -m course_lib.mlm " + shlex.join(
+        argv if argv is not None else sys.argv[1:]
+    ).replace(str(ROOT) + "/", "")
+    unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
+    record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
+    print(
+        f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "
+        f"(unigram baseline {unigram:.3f}); saved to {out.name}"
+    )
+
+
+def save_run(
+    folder,
+    model,
+    tokenizer,
+    history: dict,
+    profile,
+    unigram: float,
+    command: str = "",
+    seed: int = 0,
+) -> dict:
+    """save_pretrained the model and tokenizer, plus training.json (numbers and the curve)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    final = history["eval"][-1]["heldout_mlm_loss"]
+    record = {
+        "command": command,
+        "profile": profile.name,
+        "seed": seed,
+        "steps": history["step"][-1],
+        "seconds": history["seconds"],
+        "tokens_seen": history["samples"] * profile.mlm_seq_len,
+        "mask_prob": profile.mlm_mask_prob,
+        "lr": profile.mlm_lr,
+        "batch_size": profile.mlm_batch_size,
+        "seq_len": profile.mlm_seq_len,
+        "unigram_entropy_baseline": unigram,
+        "heldout_mlm_loss": final,
+        "heldout_perplexity": perplexity(final),
+        "curve": history,
+    }
+    (folder / "training.json").write_text(json.dumps(record, indent=1))
+    return record
+
+
+if __name__ == "__main__":
+    main()

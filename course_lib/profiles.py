@@ -26,7 +26,7 @@ class Profile:
     bpe_train_docs: int
     wordpiece_vocab_size: int
     # --- masked-LM pretraining (notebooks 03-04) ---
-    cbow_epochs: int
+    cbow_steps: int
     mlm_seq_len: int
     mlm_hidden: int
     mlm_layers: int
@@ -60,16 +60,16 @@ SMOKE = Profile(
     bpe_vocab_size=400,
     bpe_train_docs=100,
     wordpiece_vocab_size=2000,
-    cbow_epochs=1,
+    cbow_steps=10,
     mlm_seq_len=64,
     mlm_hidden=64,
     mlm_layers=1,
     mlm_heads=2,
     mlm_batch_size=16,
     mlm_steps=20,
-    mlm_lr=1e-3,
-    mlm_mask_prob=0.15,
-    gpt_steps=10,
+    mlm_lr=3e-3,
+    mlm_mask_prob=0.3,
+    gpt_steps=6,
     probe_sentences=50,
     contrastive_demo_images=256,
     simclr_train_images=1024,
@@ -92,16 +92,16 @@ CPU = Profile(
     bpe_vocab_size=1000,
     bpe_train_docs=1000,
     wordpiece_vocab_size=8000,
-    cbow_epochs=3,
+    cbow_steps=150,
     mlm_seq_len=128,
     mlm_hidden=128,
     mlm_layers=2,
     mlm_heads=2,
     mlm_batch_size=32,
-    mlm_steps=1500,
-    mlm_lr=2e-3,
-    mlm_mask_prob=0.15,
-    gpt_steps=300,
+    mlm_steps=150,
+    mlm_lr=3e-3,
+    mlm_mask_prob=0.3,
+    gpt_steps=40,
     probe_sentences=500,
     contrastive_demo_images=1024,
     simclr_train_images=None,

@@ -1,0 +1,27 @@
+"""The model card names data, objective, budget, metrics and limits."""
+
+from course_lib import mlm
+from course_lib.model_card import write_model_card
+
+
+def test_model_card(tmp_path):
+    model = mlm.build_bert(100, 16, 1, 2, 16)
+    training = {
+        "steps": 10,
+        "tokens_seen": 1000,
+        "seconds": 60,
+        "profile": "smoke",
+        "mask_prob": 0.3,
+        "command": "python -m course_lib.mlm --profile smoke",
+    }
+    text = write_model_card(tmp_path, model, training, {"top5_accuracy": 0.5})
+    assert (tmp_path / "README.md").read_text() == text
+    for needed in (
+        "Training data",
+        "test documents",
+        "Limits",
+        "top5_accuracy",
+        "10 steps",
+        "python -m course_lib.mlm",
+    ):
+        assert needed in text
