@@ -69,8 +69,8 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        10.0,
-        1.5,
+        5.0,
+        1.6,
     ),
 )
 

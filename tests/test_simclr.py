@@ -1,0 +1,84 @@
+"""SimCLR pretraining on a few random images, the probe helpers and choosing the pretrained model."""
+
+import pytest
+import torch
+
+from course_lib.augment import NO_AUGMENT, WEAK, make_augment
+from course_lib.encoders import EncoderConfig, SimCLRModel, save_model
+from course_lib.simclr import (
+    SimCLRConfig,
+    image_loader,
+    images_seen,
+    knn_monitor,
+    linear_probe_accuracies,
+    pixel_features,
+    pretrain,
+    simclr_loss_fn,
+    training_record,
+    view_matching_accuracy,
+)
+
+TINY = EncoderConfig(widths=(4, 8), projection_hidden=8, projection_dim=4)
+
+
+def fake_data(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two 'classes': bright top half or bright bottom half."""
+    torch.manual_seed(0)
+    labels = torch.arange(n) % 2
+    images = (torch.rand(n, 28, 28) * 60).to(torch.uint8)
+    for i, y in enumerate(labels):
+        rows = slice(0, 14) if y == 0 else slice(14, 28)
+        images[i, rows] += 150
+    return images, labels
+
+
+def test_loss_fn_gives_a_finite_scalar():
+    images, _ = fake_data(8)
+    loss = simclr_loss_fn(make_augment(WEAK), 0.5)(SimCLRModel(TINY), (images,))
+    assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+def test_pretrain_runs_resumes_and_records(tmp_path):
+    images, labels = fake_data()
+    config = SimCLRConfig(epochs=2, batch_size=16, encoder=TINY, evals=2, augment=WEAK)
+    model, history = pretrain(
+        config, images, tmp_path / "run", monitor=(images, labels), live_plot=False
+    )
+    assert history["samples"] == 2 * 64
+    assert len(history["eval"]) == 2 and 0.0 <= history["eval"][-1]["knn_acc"] <= 1.0
+    assert not model.training
+    again, same = pretrain(config, images, tmp_path / "run", live_plot=False)  # finished: resumes
+    assert same["samples"] == history["samples"]
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.allclose(again(x), model(x))
+    folder = save_model(
+        model, tmp_path / "saved", extra={"training": training_record(config, history, 1)}
+    )
+    assert images_seen(folder) == 128 and images_seen(tmp_path / "nothing") == 0
+
+
+def test_knn_monitor_and_probe_on_separable_data():
+    images, labels = fake_data()
+    assert view_matching_accuracy(SimCLRModel(TINY), images[:8], NO_AUGMENT) == 1.0
+    assert knn_monitor(images, labels)(SimCLRModel(TINY))["knn_acc"] >= 0.0
+    accs = linear_probe_accuracies(pixel_features, (images, labels), (images, labels), 10, 2)
+    assert len(accs) == 2 and min(accs) > 0.9  # two bright halves: pixels separate them
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="batch_size"):
+        SimCLRConfig(batch_size=1)
+    with pytest.raises(ValueError, match="temperature"):
+        SimCLRConfig(temperature=0)
+    with pytest.raises(ValueError, match="uint8"):
+        image_loader(torch.rand(10, 28, 28), 4)
+    with pytest.raises(ValueError, match="larger than"):
+        image_loader(torch.zeros(3, 28, 28, dtype=torch.uint8), 4)
+
+
+def test_load_pretrained_returns_the_reference_when_nothing_was_trained():
+    from course_lib.simclr import REFERENCE_DIR, load_pretrained
+
+    model, where = load_pretrained()
+    assert isinstance(model, SimCLRModel) and "images seen" in where
+    assert (REFERENCE_DIR / "README.md").is_file(), "the reference checkpoint needs its model card"
