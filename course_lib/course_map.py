@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; pretraining a small BERT; held-out perplexity; next-token objective",
-        13.2,
+        5.6,
         2.3,
     ),
     Chapter(
@@ -53,7 +53,7 @@ COURSE: tuple[Chapter, ...] = (
         "04_what_pretraining_learned.ipynb",
         "What did pretraining learn?",
         "from_pretrained; fill-mask pipeline; pretrained vs random; nearest neighbours; model card",
-        1.2,
+        0.6,
         1.4,
     ),
     Chapter(

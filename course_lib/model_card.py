@@ -6,6 +6,11 @@ from pathlib import Path
 def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -> str:
     """Write README.md next to the weights in `folder` and return its text."""
     config = model.config
+    curve = ""
+    if Path(folder, "training.json").is_file():
+        curve = (
+            "\nThe training curve (loss per step, held-out loss per evaluation): `training.json`."
+        )
     rows = "\n".join(f"| {name} | {value:.4g} |" for name, value in metrics.items())
     text = f"""# Small BERT pretrained with masked-language modelling (SSL course)
 
@@ -24,7 +29,7 @@ Masked-language modelling: {training.get("mask_prob", "n/a")} of the tokens pick
 10% random, 10% unchanged; loss only at the picked positions. {training["steps"]} steps,
 {training["tokens_seen"]:,} tokens seen, {training["seconds"] / 60:.0f} minutes on a 2-core CPU,
 profile `{training["profile"]}`, seed {training.get("seed", 0)}.
-Reproduce: `{training.get("command") or "notebook 03"}`.
+Reproduce: `{training.get("command") or "notebook 03"}`.{curve}
 
 ## Evaluation (held-out text, masked at 15%)
 | metric | value |
