@@ -41,9 +41,15 @@ class Profile:
     contrastive_demo_images: int  # images in the pixel-space pairing check of notebook 05
     simclr_train_images: int | None  # None = all training images
     simclr_batch_size: int
-    simclr_epochs: int
+    simclr_epochs: float  # passes over the training images (a fraction is fine)
     simclr_lr: float
     simclr_temperature: float
+    simclr_monitor_images: int  # labeled validation images for the kNN monitor (measure only)
+    simclr_monitor_evals: int  # how many times the kNN monitor runs during pretraining
+    simclr_ablation_steps: int  # steps of each short run in notebook 06's augmentation ablation
+    simclr_ablation_batch_size: int
+    simclr_probe_seeds: int  # seeds of the 100-label sample for the linear probe
+    tsne_points: int  # test images drawn in the PCA / t-SNE plots
     # --- 100 labels (notebooks 07-08) ---
     label_counts: tuple[int, ...]
     label_seeds: int
@@ -72,11 +78,17 @@ SMOKE = Profile(
     gpt_steps=6,
     probe_sentences=50,
     contrastive_demo_images=256,
-    simclr_train_images=1024,
-    simclr_batch_size=128,
-    simclr_epochs=1,
+    simclr_train_images=2048,
+    simclr_batch_size=64,
+    simclr_epochs=0.25,
     simclr_lr=2e-3,
     simclr_temperature=0.5,
+    simclr_monitor_images=300,
+    simclr_monitor_evals=2,
+    simclr_ablation_steps=4,
+    simclr_ablation_batch_size=32,
+    simclr_probe_seeds=1,
+    tsne_points=200,
     label_counts=(10, 100),
     label_seeds=1,
     finetune_epochs=2,
@@ -106,9 +118,15 @@ CPU = Profile(
     contrastive_demo_images=1024,
     simclr_train_images=None,
     simclr_batch_size=256,
-    simclr_epochs=8,
+    simclr_epochs=0.3,
     simclr_lr=2e-3,
     simclr_temperature=0.5,
+    simclr_monitor_images=2000,
+    simclr_monitor_evals=6,
+    simclr_ablation_steps=20,
+    simclr_ablation_batch_size=128,
+    simclr_probe_seeds=3,
+    tsne_points=1500,
     label_counts=(10, 30, 100, 300, 1000, 3000),
     label_seeds=3,
     finetune_epochs=30,
