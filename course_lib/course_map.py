@@ -45,8 +45,8 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; pretraining a small BERT; held-out perplexity; next-token objective",
-        5.6,
-        2.3,
+        1.6,
+        0.5,
     ),
     Chapter(
         "04",
@@ -54,7 +54,7 @@ COURSE: tuple[Chapter, ...] = (
         "What did pretraining learn?",
         "from_pretrained; fill-mask pipeline; pretrained vs random; nearest neighbours; model card",
         0.6,
-        1.4,
+        0.3,
     ),
     Chapter(
         "05",
