@@ -82,3 +82,18 @@ def chapter(number: str) -> Chapter:
             return item
     known = ", ".join(c.number for c in COURSE)
     raise KeyError(f"no notebook numbered {number!r}: expected one of {known}")
+
+
+def markdown_table(link_prefix: str = "notebooks/") -> str:
+    """Return the course map as a Markdown table (links relative to the README by default)."""
+    rows = ["| # | notebook | what you do | minutes (cpu) |", "|---|---|---|---|"]
+    rows += [
+        f"| {c.number} | [`{c.file}`]({link_prefix}{c.file}) | **{c.title}**: {c.teaches} "
+        f"| {c.minutes_cpu:g} |"
+        for c in COURSE
+    ]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

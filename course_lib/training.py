@@ -7,6 +7,8 @@ hardware supports it, and checkpoints: re-running an interrupted cell resumes wh
 import json
 import math
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -258,6 +260,7 @@ def train(
     batches = cycle(loader, accelerator, step, config.seed)
     model.train()
     started, running = time.perf_counter(), []
+    previous_handler = stop_on_sigterm()
     try:
         while step < config.max_steps:
             batch = next(batches)
@@ -278,12 +281,11 @@ def train(
                 history["step"].append(step)
                 history["loss"].append(sum(running) / len(running))
                 history["lr"].append(scheduler.get_last_lr()[0])
-                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
+                bar.set_postfix(**last_loss(history))
                 running = []
             if eval_fn and config.eval_every and step % config.eval_every == 0:
-                bar.set_postfix(
-                    loss=f"{history['loss'][-1]:.3f}", **evaluate(model, eval_fn, step, history)
-                )
+                scores = evaluate(model, eval_fn, step, history)
+                bar.set_postfix(**last_loss(history), **scores)
                 if config.select_best and track_best(model, accelerator, config, step, history):
                     history["stopped_early"] = step
                     bar.update(1)
@@ -302,6 +304,9 @@ def train(
         plot.close()
         print(f"interrupted at step {step}: checkpoint saved; run the cell again to resume")
         raise
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
     history["seconds"] += time.perf_counter() - started
     if eval_fn and (not history["eval"] or history["eval"][-1]["step"] != step):
         evaluate(model, eval_fn, step, history)
@@ -316,6 +321,22 @@ def train(
     bar.close()
     save_checkpoint(accelerator, config, step, history)
     return history
+
+
+def last_loss(history: dict) -> dict:
+    """Return {'loss': last logged loss} for the progress bar, or {} before the first log."""
+    return {"loss": f"{history['loss'][-1]:.3f}"} if history["loss"] else {}
+
+
+def stop_on_sigterm():
+    """Turn SIGTERM (a killed job) into KeyboardInterrupt; return the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def throughput(history: dict) -> float:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,34 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     assert history["step"][-1] == 30 and history["samples"] == 30 * 20
     torch.testing.assert_close(resumed.weight, straight.weight)
     torch.testing.assert_close(resumed.bias, straight.bias)
+
+
+def test_sigterm_saves_a_checkpoint_and_restores_the_handler(tmp_path):
+    before = signal.getsignal(signal.SIGTERM)
+    calls = {"n": 0}
+
+    def killed_at_step_12(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 12:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return mse(model, batch)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(), regression_loader(), killed_at_step_12, config(tmp_path / "run"))
+    state = json.loads((tmp_path / "run" / "checkpoint" / "train_state.json").read_text())
+    assert state["step"] in (11, 12)  # the signal lands during or right after step 12's loss
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_evaluating_before_the_first_logged_loss(tmp_path):
+    history = train(
+        fresh_model(),
+        regression_loader(),
+        mse,
+        config(tmp_path / "run", log_every=10, eval_every=3),
+        eval_fn=lambda m: {"val_loss": 0.5},
+    )
+    assert history["eval"][0]["step"] == 3 and history["step"][0] == 10
 
 
 def test_finished_run_returns_its_history_and_weights(tmp_path):

@@ -11,7 +11,13 @@ SCENARIOS = {
     "d": "Show people two answers of a chatbot, ask which is better, and tune the chatbot on that.",
     "e": "Train an image model to recognise that two random crops come from the same photo.",
 }
-ANSWERS = {"a": "supervised", "b": "self-supervised", "c": "unsupervised", "d": "rlhf", "e": "self-supervised"}
+ANSWERS = {
+    "a": "supervised",
+    "b": "self-supervised",
+    "c": "unsupervised",
+    "d": "rlhf",
+    "e": "self-supervised",
+}
 WHY = {
     "a": "the labels were made by people, one per example: that is supervision",
     "b": "the data labels itself: the hidden words are the targets",
@@ -24,7 +30,9 @@ WHY = {
 def check_paradigms(answer: dict[str, str] | None) -> bool:
     """Check a {scenario: paradigm} dict and explain every wrong answer."""
     if not_done(answer):
-        return todo("fill `answer` with a paradigm for each scenario a to e, e.g. {'a': 'supervised', ...}")
+        return todo(
+            "fill `answer` with a paradigm for each scenario a to e, e.g. {'a': 'supervised', ...}"
+        )
     if not isinstance(answer, dict) or set(answer) != set(SCENARIOS):
         return feedback(False, f"expected a dict with the keys {sorted(SCENARIOS)}")
     wrong = [k for k in sorted(SCENARIOS) if str(answer[k]).strip().lower() != ANSWERS[k]]
