@@ -40,3 +40,23 @@ def test_bad_shapes_are_refused():
         fit_linear_probe(np.zeros(5), np.zeros(5))
     with pytest.raises(ValueError, match="labels"):
         fit_linear_probe(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_cross_validated_probe_picks_c_on_labeled_data_only():
+    from course_lib.probe import probe_cv_predict
+
+    x, y = blobs(n_per_class=12)
+    tx, ty = blobs(seed=1)
+    assert (probe_cv_predict(x, y, tx) == ty).mean() > 0.95
+    few_x, few_y = x[[0, 1, 12, 24]], y[[0, 1, 12, 24]]  # too few per class for 3 folds
+    assert probe_cv_predict(few_x, few_y, tx).shape == ty.shape
+
+
+def test_fit_with_cv_refuses_mismatched_labels():
+    from sklearn.linear_model import LogisticRegression
+
+    from course_lib.probe import fit_with_cv
+
+    x, y = blobs()
+    with pytest.raises(ValueError, match="one label per example"):
+        fit_with_cv(LogisticRegression(), x, y[:-1], {"C": [1.0]})

@@ -1,0 +1,83 @@
+"""Fine-tuning a classifier on a few labels with the course's training loop: a validation split
+carved from the labeled examples only, train vs validation curves, early stopping."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_lib.metrics import classification_scores
+from course_lib.training import TrainConfig, train
+
+
+def labeled_holdout(labels, fraction: float = 0.2, seed: int = 0) -> tuple[list[int], list[int]]:
+    """Split labeled positions into (fit, validation), stratified, at least one of each per class
+    when the class has two or more examples; the test set is never involved."""
+    labels = np.asarray(labels)
+    if not 0 < fraction < 1 or len(labels) < 2:
+        raise ValueError(
+            f"expected 0 < fraction < 1 and at least 2 labels, got {fraction}, {len(labels)}"
+        )
+    rng = np.random.default_rng(seed)
+    fit, val = [], []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        n_val = int(round(len(members) * fraction)) if len(members) > 1 else 0
+        n_val = min(max(n_val, 1 if len(members) > 1 else 0), len(members) - 1)
+        val += members[:n_val].tolist()
+        fit += members[n_val:].tolist()
+    if not val:
+        val, fit = fit[-1:], fit[:-1]
+    return sorted(fit), sorted(val)
+
+
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """Return the model's logits for every row of `x`, in eval mode, batch by batch."""
+    was_training = model.training
+    model.eval()
+    logits = torch.cat([model(x[i : i + batch_size]).float() for i in range(0, len(x), batch_size)])
+    model.train(was_training)
+    return logits
+
+
+def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+    """Return predicted classes (numpy) for every row of `x`."""
+    return predict_logits(model, x, batch_size).argmax(1).numpy()
+
+
+def fit_classifier(
+    model: torch.nn.Module,
+    train_xy: tuple[torch.Tensor, torch.Tensor],
+    val_xy: tuple[torch.Tensor, torch.Tensor],
+    config: TrainConfig,
+    batch_size: int = 16,
+    augment=None,
+) -> dict:
+    """Train `model` (x -> logits) with cross-entropy; evaluate train and validation loss and
+    macro-F1 every config.eval_every steps; return the loop's history."""
+    (x, y), (vx, vy) = train_xy, val_xy
+    if len(x) != len(y) or len(vx) != len(vy) or not len(x):
+        raise ValueError(
+            f"expected matching examples and labels, got {len(x)}/{len(y)} and {len(vx)}/{len(vy)}"
+        )
+    n_classes = int(max(y.max(), vy.max())) + 1
+    generator = torch.Generator().manual_seed(config.seed)
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=min(batch_size, len(x)), shuffle=True, generator=generator
+    )
+
+    def loss_fn(m, batch):
+        inputs, targets = batch
+        return F.cross_entropy(m(augment(inputs) if augment else inputs), targets)
+
+    def eval_fn(m):
+        train_logits, val_logits = predict_logits(m, x), predict_logits(m, vx)
+        scores = classification_scores(vy.numpy(), val_logits.argmax(1).numpy(), n_classes)
+        return {
+            "train_loss": F.cross_entropy(train_logits, y).item(),
+            "val_loss": F.cross_entropy(val_logits, vy).item(),
+            "val_macro_f1": scores["macro_f1"],
+        }
+
+    return train(model, loader, loss_fn, config, eval_fn=eval_fn)
