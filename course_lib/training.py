@@ -184,7 +184,7 @@ def load_checkpoint(accelerator: Accelerator, config: TrainConfig) -> tuple[int,
     if not state_file.is_file():
         return 0, new_history()
     state = json.loads(state_file.read_text())
-    if state["config"] != config.as_record():
+    if state["config"] != json.loads(json.dumps(config.as_record())):  # tuples saved as lists
         if accelerator.is_main_process:
             print(f"{config.run_dir.name}: the config changed since the saved run; starting afresh")
         return 0, new_history()

@@ -114,6 +114,24 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     torch.testing.assert_close(resumed.bias, straight.bias)
 
 
+def test_a_config_holding_tuples_still_resumes(tmp_path):
+    """JSON gives tuples in `extra` back as lists: the same run, so it resumes, not restarts."""
+    calls = {"n": 0}
+
+    def interrupted_at_call_15(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 15:
+            raise KeyboardInterrupt
+        return mse(model, batch)
+
+    run = config(tmp_path / "run", extra={"encoder": {"widths": (32, 64)}})
+    with pytest.raises(KeyboardInterrupt):
+        train(fresh_model(), regression_loader(), interrupted_at_call_15, run)
+    calls["n"] = 100
+    train(fresh_model(), regression_loader(), interrupted_at_call_15, run)
+    assert calls["n"] == 100 + 30 - 14  # only the steps after the checkpoint at step 14 ran
+
+
 def test_sigterm_saves_a_checkpoint_and_restores_the_handler(tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     calls = {"n": 0}
