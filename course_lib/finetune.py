@@ -31,6 +31,19 @@ def labeled_holdout(labels, fraction: float = 0.2, seed: int = 0) -> tuple[list[
     return sorted(fit), sorted(val)
 
 
+def two_speed_optimizer(
+    model: torch.nn.Module, head: torch.nn.Module, lr: float, body_lr: float, weight_decay=0.01
+) -> torch.optim.AdamW:
+    """AdamW where the new `head` learns at `lr` and every other (pretrained) weight at `body_lr`
+    (ULMFiT's discriminative fine-tuning in its simplest form)."""
+    head_ids = {id(p) for p in head.parameters()}
+    body = [p for p in model.parameters() if id(p) not in head_ids]
+    if not head_ids or not body or len(body) + len(head_ids) != len(list(model.parameters())):
+        raise ValueError("expected a head that is part of the model and some weights outside it")
+    groups = [{"params": list(head.parameters()), "lr": lr}, {"params": body, "lr": body_lr}]
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay)
+
+
 @torch.no_grad()
 def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Return the model's logits for every row of `x`, in eval mode, batch by batch."""
@@ -53,6 +66,7 @@ def fit_classifier(
     config: TrainConfig,
     batch_size: int = 16,
     augment=None,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> dict:
     """Train `model` (x -> logits) with cross-entropy; evaluate train and validation loss and
     macro-F1 every config.eval_every steps; return the loop's history."""
@@ -80,4 +94,4 @@ def fit_classifier(
             "val_macro_f1": scores["macro_f1"],
         }
 
-    return train(model, loader, loss_fn, config, eval_fn=eval_fn)
+    return train(model, loader, loss_fn, config, eval_fn=eval_fn, optimizer=optimizer)

@@ -250,20 +250,14 @@ def unigram_top_k_accuracy(
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
     (notebook 03, in artifacts/) and the committed reference checkpoint; ('', 'none') if neither."""
-    from course_lib.paths import DATA_DIR, artifact_dir
+    from course_lib.paths import DATA_DIR, artifact_dir, longest_trained
 
-    candidates = []
-    for folder, name in (
-        (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
-        (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
-    ):
-        record = folder / "training.json"
-        if (folder / "config.json").is_file() and record.is_file():
-            candidates.append((json.loads(record.read_text())["steps"], str(folder), name))
-    if not candidates:
-        return Path(), "none"
-    steps, folder, name = max(candidates)
-    return Path(folder), f"{name} ({steps} steps)"
+    return longest_trained(
+        [
+            (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
+            (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
+        ]
+    )
 
 
 def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -> float:

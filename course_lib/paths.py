@@ -1,5 +1,6 @@
 """Where the course keeps things, resolved from the package, never from the working directory."""
 
+import json
 import os
 from pathlib import Path
 
@@ -36,3 +37,17 @@ def results_path(name: str, profile: str | None = None) -> Path:
     )
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def longest_trained(candidates: list[tuple[Path, str]]) -> tuple[Path, str]:
+    """Among (folder, description) pairs, pick the folder whose training.json has the most steps;
+    (Path(), 'none') when no folder holds a finished run."""
+    found = []
+    for folder, name in candidates:
+        record = Path(folder) / "training.json"
+        if record.is_file():
+            found.append((json.loads(record.read_text())["steps"], str(folder), name))
+    if not found:
+        return Path(), "none"
+    steps, folder, name = max(found)
+    return Path(folder), f"{name} ({steps} steps)"

@@ -2,9 +2,8 @@
 
 import numpy as np
 import torch
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -32,30 +31,30 @@ def fit_linear_probe(features, labels, C: float = 1.0, seed: int = 0) -> Pipelin
     return probe.fit(x, y)
 
 
-def fit_with_cv(estimator, x, y, grid: dict, seed: int = 0, folds: int = 3):
-    """Pick hyper-parameters by stratified cross-validation (macro-F1) on the labeled examples only,
-    then refit on all of them; with fewer than `folds` examples of some class, keep the defaults."""
+def logreg_cv(x, y, grid=C_GRID, seed: int = 0, folds: int = 3, default_c: float = 1.0):
+    """Fit logistic regression with C chosen by stratified cross-validation (macro-F1) on the
+    labeled examples only; with fewer than `folds` examples of some class, use `default_c`."""
     y = np.asarray(y)
-    if len(y) != (x.shape[0] if hasattr(x, "shape") else len(x)):
-        raise ValueError(f"expected one label per example, got {len(y)} labels")
+    if len(y) != x.shape[0]:
+        raise ValueError(f"expected one label per example, got {len(y)} labels for {x.shape[0]}")
     if np.unique(y, return_counts=True)[1].min() < folds:
-        return clone(estimator).fit(x, y)
-    search = GridSearchCV(
-        clone(estimator),
-        grid,
-        scoring="f1_macro",
+        return LogisticRegression(C=default_c, max_iter=3000, random_state=seed).fit(x, y)
+    return LogisticRegressionCV(
+        Cs=list(grid),
         cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-    )
-    return search.fit(x, y).best_estimator_
+        scoring="f1_macro",
+        max_iter=3000,
+        random_state=seed,
+        l1_ratios=(0.0,),
+        use_legacy_attributes=False,
+    ).fit(x, y)
 
 
 def probe_cv_predict(train_x, train_y, test_x, seed: int = 0, grid=C_GRID) -> np.ndarray:
-    """Fit a linear probe with C chosen by cross-validation on the labeled set; predict test."""
-    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, random_state=seed))
-    fitted = fit_with_cv(
-        probe, as_features(train_x), train_y, {"logisticregression__C": list(grid)}, seed
-    )
-    return fitted.predict(as_features(test_x))
+    """Standardise frozen features, fit a probe with C by cross-validation; predict test."""
+    scaler = StandardScaler().fit(as_features(train_x))
+    probe = logreg_cv(scaler.transform(as_features(train_x)), train_y, grid, seed)
+    return probe.predict(scaler.transform(as_features(test_x)))
 
 
 def linear_probe_predict(train_x, train_y, test_x, C: float = 1.0, seed: int = 0) -> np.ndarray:

@@ -8,28 +8,23 @@ from functools import lru_cache
 import numpy as np
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
 from torch import nn
 
-from course_lib.probe import fit_with_cv
+from course_lib.probe import logreg_cv
 
 TFIDF_C_GRID = (1.0, 10.0, 100.0, 1000.0)
 
 
 def tfidf_predict(train_texts: Sequence[str], train_y, test_texts: Sequence[str], seed: int = 0):
-    """Fit TF-IDF + logistic regression (C by cross-validation on the labeled texts); predict."""
+    """Fit TF-IDF on the labeled texts + logistic regression (C by cross-validation); predict."""
     if len(train_texts) != len(train_y) or not len(train_texts):
         raise ValueError(
             f"expected as many labels as texts, got {len(train_y)} and {len(train_texts)}"
         )
-    pipeline = make_pipeline(
-        TfidfVectorizer(sublinear_tf=True),
-        LogisticRegression(C=100.0, max_iter=3000, random_state=seed),
-    )
-    grid = {"logisticregression__C": list(TFIDF_C_GRID)}
-    fitted = fit_with_cv(pipeline, np.asarray(train_texts, dtype=object), train_y, grid, seed)
-    return fitted.predict(list(test_texts))
+    vectorizer = TfidfVectorizer(sublinear_tf=True)
+    x = vectorizer.fit_transform(list(train_texts))
+    model = logreg_cv(x, train_y, TFIDF_C_GRID, seed, default_c=100.0)
+    return model.predict(vectorizer.transform(list(test_texts)))
 
 
 def token_ids(tokenizer, texts: Sequence[str], max_length: int) -> torch.Tensor:

@@ -31,3 +31,47 @@ def test_training_lowers_the_loss_and_skips_special_tokens():
         optimizer.zero_grad()
     assert loss.item() < 0.2 * first
     assert cbow_loss(model, {"input_ids": ids}, target_prob=0.5).item() >= 0
+
+
+def test_cli_saves_vectors_with_card_and_curve_that_load_back(tmp_path):
+    from course_lib.cbow import load_vectors, main
+
+    main(
+        [
+            "--profile",
+            "smoke",
+            "--steps",
+            "4",
+            "--batch-size",
+            "8",
+            "--window",
+            "3",
+            "--out",
+            str(tmp_path / "vectors"),
+        ]
+    )
+    folder = tmp_path / "vectors"
+    for name in (
+        "model.safetensors",
+        "tokenizer.json",
+        "training.json",
+        "README.md",
+        "training_curve.png",
+        "config.json",
+    ):
+        assert (folder / name).is_file(), name
+    vectors, tokenizer = load_vectors(folder)
+    assert vectors.shape == (len(tokenizer), 2 * 64)  # input and output vectors side by side
+    card = (folder / "README.md").read_text()
+    assert "python -m course_lib.cbow --profile smoke --steps 4" in card and "window" not in str(
+        tmp_path
+    )
+
+
+def test_missing_vectors_are_a_clear_error(tmp_path):
+    import pytest
+
+    from course_lib.cbow import load_vectors
+
+    with pytest.raises(FileNotFoundError, match="model.safetensors"):
+        load_vectors(tmp_path)

@@ -62,3 +62,16 @@ def test_mismatched_examples_and_labels_are_refused(tmp_path):
     config = TrainConfig(run_dir=tmp_path, max_steps=2, live_plot=False)
     with pytest.raises(ValueError, match="matching"):
         fit_classifier(torch.nn.Linear(3, 3), (x, y[:5]), (x, y), config)
+
+
+def test_two_speed_optimizer_puts_the_head_and_the_body_in_two_groups():
+    from course_lib.finetune import two_speed_optimizer
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    optimizer = two_speed_optimizer(model, model[1], lr=1e-2, body_lr=1e-3)
+    head, body = optimizer.param_groups
+    assert head["lr"] == 1e-2 and body["lr"] == 1e-3
+    assert {id(p) for p in head["params"]} == {id(p) for p in model[1].parameters()}
+    assert {id(p) for p in body["params"]} == {id(p) for p in model[0].parameters()}
+    with pytest.raises(ValueError, match="head"):
+        two_speed_optimizer(model, torch.nn.Linear(2, 2), 1e-2, 1e-3)

@@ -1,6 +1,7 @@
 """Paths come from the package, not from the working directory."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,18 @@ def test_only_the_cpu_profile_writes_committed_results():
     assert smoke.parent == paths.ARTIFACTS_DIR / "results" / "smoke"
     with pytest.raises(ValueError, match=".json"):
         paths.results_path("x.csv")
+
+
+def test_longest_trained_picks_the_most_steps(tmp_path):
+    import json
+
+    from course_lib.paths import longest_trained
+
+    for name, steps in (("short", 10), ("long", 500)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "training.json").write_text(json.dumps({"steps": steps}))
+    folder, which = longest_trained(
+        [(tmp_path / "short", "a"), (tmp_path / "long", "b"), (tmp_path / "absent", "c")]
+    )
+    assert folder == tmp_path / "long" and which == "b (500 steps)"
+    assert longest_trained([(tmp_path / "absent", "c")]) == (Path(), "none")

@@ -52,11 +52,11 @@ def test_cross_validated_probe_picks_c_on_labeled_data_only():
     assert probe_cv_predict(few_x, few_y, tx).shape == ty.shape
 
 
-def test_fit_with_cv_refuses_mismatched_labels():
-    from sklearn.linear_model import LogisticRegression
+def test_logreg_cv_picks_c_by_cross_validation_and_refuses_mismatched_labels():
+    from course_lib.probe import logreg_cv
 
-    from course_lib.probe import fit_with_cv
-
-    x, y = blobs()
+    x, y = blobs(n_per_class=12)
+    model = logreg_cv(x, y, grid=(0.001, 10.0))
+    assert model.C_ in (0.001, 10.0)
     with pytest.raises(ValueError, match="one label per example"):
-        fit_with_cv(LogisticRegression(), x, y[:-1], {"C": [1.0]})
+        logreg_cv(x, y[:-1])
