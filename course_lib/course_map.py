@@ -72,6 +72,22 @@ COURSE: tuple[Chapter, ...] = (
         5.0,
         1.6,
     ),
+    Chapter(
+        "07",
+        "07_100_labels_text.ipynb",
+        "100 labels, text",
+        "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting and early stopping; label-efficiency curve",
+        8.0,
+        1.0,
+    ),
+    Chapter(
+        "08",
+        "08_100_labels_images.ipynb",
+        "100 labels, images",
+        "SimCLR probe and fine-tuning vs the same CNN from scratch vs pixels; label-efficiency curve",
+        8.0,
+        1.0,
+    ),
 )
 
 

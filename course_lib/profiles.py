@@ -56,6 +56,18 @@ class Profile:
     finetune_epochs: int
     text_test_size: int | None  # None = the whole held-out test set
     image_test_size: int | None
+    # --- notebook 08 ---
+    image_batch_size: int  # labeled images per step when fine-tuning or training from scratch
+    image_max_steps: int  # cap on the steps of one run (finetune_epochs passes, capped)
+    image_scratch_lr: float  # the scratch baseline (head and encoder)
+    image_finetune_lr: float  # the new linear head on the pretrained encoder
+    image_finetune_encoder_lr: float  # the pretrained encoder: lower, to keep what it learned
+    image_overfit_steps: int  # the run without early stopping that shows overfitting
+    # --- notebook 07 ---
+    text_max_tokens: int  # tokens per document fed to the bag-of-vectors and BERT classifiers
+    text_finetune_steps: int  # steps of each fine-tuning run (early stopping may end it sooner)
+    text_bert_label_counts: tuple[int, ...]  # label counts where the BERTs are fine-tuned
+    text_minilm_max_labels: int  # MiniLM is measured up to this many labels (its features cost)
 
 
 SMOKE = Profile(
@@ -94,6 +106,18 @@ SMOKE = Profile(
     finetune_epochs=2,
     text_test_size=300,
     image_test_size=1000,
+    # --- notebook 08 ---
+    image_batch_size=16,
+    image_max_steps=8,
+    image_scratch_lr=3e-3,
+    image_finetune_lr=3e-3,
+    image_finetune_encoder_lr=3e-4,
+    image_overfit_steps=12,
+    # --- notebook 07 ---
+    text_max_tokens=64,
+    text_finetune_steps=20,
+    text_bert_label_counts=(100,),
+    text_minilm_max_labels=100,
 )
 
 CPU = Profile(
@@ -132,6 +156,18 @@ CPU = Profile(
     finetune_epochs=30,
     text_test_size=None,
     image_test_size=None,
+    # --- notebook 08 ---
+    image_batch_size=32,
+    image_max_steps=150,
+    image_scratch_lr=1e-3,
+    image_finetune_lr=3e-3,
+    image_finetune_encoder_lr=3e-4,
+    image_overfit_steps=200,
+    # --- notebook 07 ---
+    text_max_tokens=256,
+    text_finetune_steps=300,
+    text_bert_label_counts=(100,),
+    text_minilm_max_labels=300,
 )
 
 GPU = replace(

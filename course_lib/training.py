@@ -231,8 +231,10 @@ def train(
     config: TrainConfig,
     eval_fn: Callable | None = None,
     optimizer: torch.optim.Optimizer | None = None,
+    progress: bool = True,
 ) -> dict:
-    """Train `model` for config.max_steps on batches from `train_loader`; return the history."""
+    """Train `model` for config.max_steps on batches from `train_loader`; return the history.
+    `progress=False` hides the progress bar (e.g. for dozens of short runs in one cell)."""
     if len(train_loader) == 0:
         raise ValueError("train_loader is empty: expected at least one batch")
     config.run_dir.mkdir(parents=True, exist_ok=True)
@@ -255,7 +257,7 @@ def train(
         total=config.max_steps,
         initial=step,
         desc=config.run_dir.name,
-        disable=not accelerator.is_main_process,
+        disable=not (progress and accelerator.is_main_process),
     )
     batches = cycle(loader, accelerator, step, config.seed)
     model.train()
