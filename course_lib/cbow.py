@@ -79,7 +79,8 @@ def pretrain(
     live_plot: bool = True,
     window: int = 5,
 ):
-    """Pretrain CBOW vectors with the course's loop; return (model, tokenizer, history, data)."""
+    """Pretrain CBOW vectors with the course's loop, keeping the weights with the lowest held-out
+    loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data)."""
     from torch.utils.data import DataLoader
 
     from course_lib.mlm import prepare_data
@@ -104,6 +105,8 @@ def pretrain(
         log_every=min(10, every),
         seed=seed,
         live_plot=live_plot,
+        select_best="heldout_loss",  # keep the vectors from before the output layer overfits
+        patience=2,
         extra={
             "batch_size": batch_size,
             "target_prob": target_prob,
@@ -165,6 +168,14 @@ def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) ->
 
 def model_card(config: dict, record: dict) -> str:
     """Return the model card (README.md) of a saved CBOW run."""
+    best = record["curve"].get("best")
+    kept = ""
+    if best and best["step"] != record["steps"]:
+        kept = (
+            f"The held-out loss was lowest at step {best['step']} and rose after it (the output layer "
+            "starts to memorise the training text), so those weights were kept and training stopped "
+            "two evaluations later.\n"
+        )
     return f"""# CBOW word vectors (SSL course)
 
 Word2vec's continuous bag of words: each token of the WordPiece vocabulary ({config["vocab_size"]}
@@ -180,7 +191,7 @@ duplicates; 5% of the documents held out to measure the loss (`course_lib.corpus
 {record["steps"]} steps of {record["batch_size"]} blocks of {record["seq_len"]} tokens, loss at a random
 {record["target_prob"]:.0%} of the positions, AdamW lr {record["lr"]} constant after warm-up, seed
 {record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU.
-Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
+{kept}Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
 
 ## Evaluation
 Held-out loss (all positions of the held-out blocks) {record["heldout_loss"]:.3f} nats against
