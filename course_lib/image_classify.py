@@ -58,15 +58,18 @@ def make_classifier(
     return ImageClassifier(encoder, n_classes).to(memory_format=torch.channels_last).train()
 
 
-def steps_for(n_examples: int, epochs: int, batch_size: int, max_steps: int) -> int:
-    """Return the step budget: `epochs` passes over the examples, capped at `max_steps`."""
-    if min(n_examples, epochs, batch_size, max_steps) < 1:
+def steps_for(
+    n_examples: int, epochs: int, batch_size: int, max_steps: int, min_steps: int = 1
+) -> int:
+    """Return the step budget: `epochs` passes over the examples, within [min_steps, max_steps]."""
+    if min(n_examples, epochs, batch_size, max_steps, min_steps) < 1 or min_steps > max_steps:
         raise ValueError(
-            "n_examples, epochs, batch_size and max_steps must be positive, got "
-            f"{n_examples}, {epochs}, {batch_size}, {max_steps}"
+            "n_examples, epochs, batch_size, max_steps and min_steps must be positive, with "
+            f"min_steps <= max_steps; got {n_examples}, {epochs}, {batch_size}, {max_steps}, "
+            f"{min_steps}"
         )
     per_epoch = -(-n_examples // min(batch_size, n_examples))
-    return int(min(max_steps, epochs * per_epoch))
+    return int(min(max_steps, max(min_steps, epochs * per_epoch)))
 
 
 def holdout_or_none(labels: np.ndarray, seed: int = 0) -> tuple[list[int], list[int]]:
@@ -99,7 +102,7 @@ def classifier_eval_fn(
     train_xy: tuple[torch.Tensor, torch.Tensor],
     val_xy: tuple[torch.Tensor, torch.Tensor] | None,
     n_classes: int = 10,
-    max_train_eval: int = 256,
+    max_train_eval: int = 128,
 ) -> Callable[[nn.Module], dict[str, float]]:
     """Return eval_fn(model): loss on (up to max_train_eval) training images, and validation
     loss and macro-F1 when there is a validation split."""
@@ -129,7 +132,7 @@ def fit_classifier(
     augment: AugmentConfig | None = SUPERVISED_AUGMENT,
     early_stopping: bool = True,
     patience: int = 4,
-    evals: int = 8,
+    evals: int = 6,
     seed: int = 0,
     live_plot: bool = False,
     progress: bool = True,

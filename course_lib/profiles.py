@@ -59,6 +59,7 @@ class Profile:
     # --- notebook 08 ---
     image_batch_size: int  # labeled images per step when fine-tuning or training from scratch
     image_max_steps: int  # cap on the steps of one run (finetune_epochs passes, capped)
+    image_min_steps: int  # floor on the steps of one run (tiny label sets still get trained)
     image_scratch_lr: float  # the scratch baseline (head and encoder)
     image_finetune_lr: float  # the new linear head on the pretrained encoder
     image_finetune_encoder_lr: float  # the pretrained encoder: lower, to keep what it learned
@@ -109,6 +110,7 @@ SMOKE = Profile(
     # --- notebook 08 ---
     image_batch_size=16,
     image_max_steps=8,
+    image_min_steps=4,
     image_scratch_lr=3e-3,
     image_finetune_lr=3e-3,
     image_finetune_encoder_lr=3e-4,
@@ -158,11 +160,12 @@ CPU = Profile(
     image_test_size=None,
     # --- notebook 08 ---
     image_batch_size=32,
-    image_max_steps=150,
+    image_max_steps=200,
+    image_min_steps=100,
     image_scratch_lr=1e-3,
     image_finetune_lr=3e-3,
     image_finetune_encoder_lr=3e-4,
-    image_overfit_steps=200,
+    image_overfit_steps=150,
     # --- notebook 07 ---
     text_max_tokens=256,
     text_finetune_steps=300,

@@ -62,6 +62,9 @@ def test_step_budget_is_epochs_capped():
     assert steps_for(100, 30, 32, 1000) == 4 * 30
     assert steps_for(100, 30, 32, 50) == 50
     assert steps_for(8, 3, 32, 100) == 3  # a batch larger than the data is one step per epoch
+    assert steps_for(8, 3, 32, 100, min_steps=40) == 40  # tiny label sets still get trained
+    with pytest.raises(ValueError, match="min_steps <= max_steps"):
+        steps_for(100, 30, 32, 50, min_steps=60)
 
 
 def test_holdout_keeps_every_class_in_training():
