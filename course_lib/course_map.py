@@ -85,7 +85,7 @@ COURSE: tuple[Chapter, ...] = (
         "08_100_labels_images.ipynb",
         "100 labels, images",
         "SimCLR probe and fine-tuning vs the same CNN from scratch vs pixels; label-efficiency curve",
-        8.0,
+        10.1,
         1.0,
     ),
 )
