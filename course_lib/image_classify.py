@@ -133,6 +133,7 @@ def fit_classifier(
     early_stopping: bool = True,
     patience: int = 4,
     evals: int = 6,
+    schedule: str = "cosine",
     seed: int = 0,
     live_plot: bool = False,
     progress: bool = True,
@@ -140,7 +141,8 @@ def fit_classifier(
 ) -> dict:
     """Train on labeled uint8 images with cross-entropy and the course loop; with early_stopping,
     hold out 20% of the labels, keep the weights with the lowest validation loss and stop after
-    `patience` evaluations without improvement (0: never stop). `progress=False` hides the bar;
+    `patience` evaluations without improvement (0: never stop); `schedule` is the loop's
+    learning-rate schedule. `progress=False` hides the bar;
     `fresh` discards an earlier run in run_dir instead of resuming it. Return the history (with
     'fit' and 'val' sizes)."""
     if images.ndim != 3 or images.dtype != torch.uint8 or len(images) != len(labels):
@@ -179,6 +181,7 @@ def fit_classifier(
         run_dir=run_dir,
         max_steps=steps,
         lr=lr,
+        schedule=schedule,
         eval_every=max(1, steps // evals),
         checkpoint_every=10**9,
         log_every=max(1, min(10, steps // 10)),

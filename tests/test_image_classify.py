@@ -92,9 +92,19 @@ def test_training_learns_and_early_stopping_keeps_the_best(tmp_path):
 def test_without_early_stopping_every_label_trains(tmp_path):
     images, labels = toy_images(20)
     history = fit_classifier(
-        make_classifier(), images, labels, tmp_path, 1e-3, 3, augment=None, early_stopping=False
+        make_classifier(),
+        images,
+        labels,
+        tmp_path,
+        1e-3,
+        3,
+        augment=None,
+        early_stopping=False,
+        schedule="constant",
+        progress=False,
     )
     assert history["fit"] == 20 and history["val"] == 0 and "best" not in history
+    assert history["lr"][-1] == 1e-3  # a constant schedule does not decay
 
 
 def test_probe_scores_on_separable_features():
