@@ -77,7 +77,7 @@ COURSE: tuple[Chapter, ...] = (
         "07_100_labels_text.ipynb",
         "100 labels, text",
         "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting and early stopping; label-efficiency curve",
-        8.0,
+        25.8,
         1.0,
     ),
     Chapter(

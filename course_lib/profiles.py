@@ -168,7 +168,7 @@ CPU = Profile(
     image_overfit_steps=150,
     # --- notebook 07 ---
     text_max_tokens=256,
-    text_finetune_steps=300,
+    text_finetune_steps=200,
     text_bert_label_counts=(100,),
     text_minilm_max_labels=300,
 )
