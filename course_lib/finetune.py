@@ -48,6 +48,8 @@ def two_speed_optimizer(
 @torch.no_grad()
 def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Return the model's logits for every row of `x`, in eval mode, batch by batch."""
+    if len(x) == 0:
+        raise ValueError("expected at least one example (an image or a document) to predict")
     was_training = model.training
     model.eval()
     logits = torch.cat([model(x[i : i + batch_size]).float() for i in range(0, len(x), batch_size)])

@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.augment import AugmentConfig, make_augment, to_float_images
 from course_lib.encoders import ConvEncoder, EncoderConfig
-from course_lib.finetune import labeled_holdout
+from course_lib.finetune import labeled_holdout, predict, predict_logits
 from course_lib.metrics import classification_scores
 from course_lib.probe import probe_cv_predict
 from course_lib.training import TrainConfig, train
@@ -80,22 +80,9 @@ def holdout_or_none(labels: np.ndarray, seed: int = 0) -> tuple[list[int], list[
     return labeled_holdout(labels, fraction=0.2, seed=seed)
 
 
-@torch.no_grad()
 def predict_images(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
     """Return the predicted class of every image, in eval mode."""
-    return predict_logits(model, images, batch_size).argmax(1).numpy()
-
-
-@torch.no_grad()
-def predict_logits(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Return the logits of every image, in eval mode, batch by batch."""
-    if len(images) == 0:
-        raise ValueError("expected at least one image")
-    was_training = model.training
-    model.eval()
-    out = [model(images[i : i + batch_size]).float() for i in range(0, len(images), batch_size)]
-    model.train(was_training)
-    return torch.cat(out)
+    return predict(model, images, batch_size)
 
 
 def classifier_eval_fn(

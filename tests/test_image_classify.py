@@ -54,7 +54,7 @@ def test_bad_inputs_are_clear_errors(tmp_path):
         steps_for(0, 10, 32, 100)
     with pytest.raises(ValueError, match="uint8 images"):
         fit_classifier(make_classifier(), torch.rand(4, 28, 28), torch.zeros(4), tmp_path, 1e-3, 2)
-    with pytest.raises(ValueError, match="at least one image"):
+    with pytest.raises(ValueError, match="at least one example"):
         predict_images(make_classifier(), torch.zeros(0, 28, 28, dtype=torch.uint8))
 
 
