@@ -69,7 +69,7 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        5.0,
+        5.8,
         1.6,
     ),
     Chapter(
@@ -77,7 +77,7 @@ COURSE: tuple[Chapter, ...] = (
         "07_100_labels_text.ipynb",
         "100 labels, text",
         "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting and early stopping; label-efficiency curve",
-        25.8,
+        7.3,
         1.0,
     ),
     Chapter(

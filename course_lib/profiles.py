@@ -69,6 +69,9 @@ class Profile:
     text_finetune_steps: int  # steps of each fine-tuning run (early stopping may end it sooner)
     text_bert_label_counts: tuple[int, ...]  # label counts where the BERTs are fine-tuned
     text_minilm_max_labels: int  # MiniLM is measured up to this many labels (its features cost)
+    text_max_labels: (
+        int  # the text curves stop at this many labels (label_counts beyond it skipped)
+    )
 
 
 SMOKE = Profile(
@@ -120,6 +123,7 @@ SMOKE = Profile(
     text_finetune_steps=20,
     text_bert_label_counts=(100,),
     text_minilm_max_labels=100,
+    text_max_labels=100,
 )
 
 CPU = Profile(
@@ -170,7 +174,8 @@ CPU = Profile(
     text_max_tokens=256,
     text_finetune_steps=200,
     text_bert_label_counts=(100,),
-    text_minilm_max_labels=300,
+    text_minilm_max_labels=100,
+    text_max_labels=1000,
 )
 
 GPU = replace(
