@@ -235,11 +235,9 @@ def pretrained_folder(profile) -> tuple[Path, str]:
 def main(argv: list[str] | None = None) -> None:
     """`python -m course_lib.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`."""
     import argparse
-    import shlex
-    import sys
 
     from course_lib.mlm import unigram_baseline
-    from course_lib.paths import ROOT, artifact_dir
+    from course_lib.paths import artifact_dir, reproduce_command
     from course_lib.profiles import get_profile
 
     parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
@@ -271,8 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     heldout = data["heldout"]
     targets = heldout[~torch.isin(heldout, model.special_ids)]
     record = {
-        "command": "python -m course_lib.cbow "
-        + shlex.join(argv if argv is not None else sys.argv[1:]).replace(str(ROOT) + "/", ""),
+        "command": reproduce_command("course_lib.cbow", argv),
         "profile": profile.name,
         "seed": args.seed,
         "batch_size": args.batch_size,

@@ -284,10 +284,8 @@ def train_flops_per_token(model: BertForMaskedLM, seq_len: int, mask_prob: float
 def main(argv: list[str] | None = None) -> None:
     """`python -m course_lib.mlm --profile cpu --steps 2400 --out data/reference/bert_mlm`."""
     import argparse
-    import shlex
-    import sys
 
-    from course_lib.paths import ROOT, artifact_dir
+    from course_lib.paths import artifact_dir, reproduce_command
     from course_lib.profiles import get_profile
 
     parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
@@ -304,9 +302,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out).resolve()
     run_dir = artifact_dir(f"mlm_run_{out.name}")
     model, tokenizer, history, data = pretrain(profile, run_dir, args.steps, args.seed, False)
-    command = "python -m course_lib.mlm " + shlex.join(
-        argv if argv is not None else sys.argv[1:]
-    ).replace(str(ROOT) + "/", "")
+    command = reproduce_command("course_lib.mlm", argv)
     unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
     record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
     print(

@@ -51,3 +51,12 @@ def longest_trained(candidates: list[tuple[Path, str]]) -> tuple[Path, str]:
         return Path(), "none"
     steps, folder, name = max(found)
     return Path(folder), f"{name} ({steps} steps)"
+
+
+def reproduce_command(module: str, argv: list[str] | None = None) -> str:
+    """Return `python -m <module> <args>` as typed, with this checkout's paths made relative."""
+    import shlex
+    import sys
+
+    args = shlex.join(argv if argv is not None else sys.argv[1:])
+    return f"python -m {module} " + args.replace(str(ROOT) + "/", "")

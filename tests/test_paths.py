@@ -54,3 +54,12 @@ def test_longest_trained_picks_the_most_steps(tmp_path):
     )
     assert folder == tmp_path / "long" and which == "b (500 steps)"
     assert longest_trained([(tmp_path / "absent", "c")]) == (Path(), "none")
+
+
+def test_reproduce_command_makes_checkout_paths_relative():
+    from course_lib.paths import ROOT, reproduce_command
+
+    argv = ["--steps", "4", "--out", str(ROOT / "data" / "reference" / "x")]
+    assert reproduce_command("course_lib.cbow", argv) == (
+        "python -m course_lib.cbow --steps 4 --out data/reference/x"
+    )
