@@ -1,9 +1,12 @@
 """Fine-tuning a classifier on a few labels with the course's training loop: a validation split
 carved from the labeled examples only, train vs validation curves, early stopping."""
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.metrics import classification_scores
@@ -62,6 +65,28 @@ def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> n
     return predict_logits(model, x, batch_size).argmax(1).numpy()
 
 
+def classifier_eval_fn(
+    train_xy: tuple[torch.Tensor, torch.Tensor],
+    val_xy: tuple[torch.Tensor, torch.Tensor] | None,
+    n_classes: int = 10,
+    max_train_eval: int = 128,
+) -> Callable[[nn.Module], dict[str, float]]:
+    """Return eval_fn(model): loss on (up to max_train_eval) training images, and validation
+    loss and macro-F1 when there is a validation split."""
+    tx, ty = train_xy[0][:max_train_eval], train_xy[1][:max_train_eval]
+
+    def eval_fn(model: nn.Module) -> dict[str, float]:
+        scores = {"train_loss": F.cross_entropy(predict_logits(model, tx), ty).item()}
+        if val_xy is not None:
+            logits = predict_logits(model, val_xy[0])
+            f1 = classification_scores(val_xy[1].numpy(), logits.argmax(1).numpy(), n_classes)
+            scores |= {"val_loss": F.cross_entropy(logits, val_xy[1]).item()}
+            scores |= {"val_macro_f1": f1["macro_f1"]}
+        return scores
+
+    return eval_fn
+
+
 def fit_classifier(
     model: torch.nn.Module,
     train_xy: tuple[torch.Tensor, torch.Tensor],
@@ -89,13 +114,5 @@ def fit_classifier(
         inputs, targets = batch
         return F.cross_entropy(m(augment(inputs) if augment else inputs), targets)
 
-    def eval_fn(m):
-        train_logits, val_logits = predict_logits(m, x), predict_logits(m, vx)
-        scores = classification_scores(vy.numpy(), val_logits.argmax(1).numpy(), n_classes)
-        return {
-            "train_loss": F.cross_entropy(train_logits, y).item(),
-            "val_loss": F.cross_entropy(val_logits, vy).item(),
-            "val_macro_f1": scores["macro_f1"],
-        }
-
+    eval_fn = classifier_eval_fn(train_xy, val_xy, n_classes, max_train_eval=len(x))
     return train(model, loader, loss_fn, config, eval_fn, optimizer, progress=progress)

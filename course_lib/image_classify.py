@@ -7,7 +7,6 @@ a validation split carved from the labeled examples only, early stopping on it.
 
 import copy
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.augment import AugmentConfig, make_augment, to_float_images
 from course_lib.encoders import ConvEncoder, EncoderConfig
-from course_lib.finetune import labeled_holdout, predict, predict_logits
+from course_lib.finetune import classifier_eval_fn, labeled_holdout, predict
 from course_lib.metrics import classification_scores
 from course_lib.probe import probe_cv_predict
 from course_lib.training import TrainConfig, train
@@ -83,28 +82,6 @@ def holdout_or_none(labels: np.ndarray, seed: int = 0) -> tuple[list[int], list[
 def predict_images(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
     """Return the predicted class of every image, in eval mode."""
     return predict(model, images, batch_size)
-
-
-def classifier_eval_fn(
-    train_xy: tuple[torch.Tensor, torch.Tensor],
-    val_xy: tuple[torch.Tensor, torch.Tensor] | None,
-    n_classes: int = 10,
-    max_train_eval: int = 128,
-) -> Callable[[nn.Module], dict[str, float]]:
-    """Return eval_fn(model): loss on (up to max_train_eval) training images, and validation
-    loss and macro-F1 when there is a validation split."""
-    tx, ty = train_xy[0][:max_train_eval], train_xy[1][:max_train_eval]
-
-    def eval_fn(model: nn.Module) -> dict[str, float]:
-        scores = {"train_loss": F.cross_entropy(predict_logits(model, tx), ty).item()}
-        if val_xy is not None:
-            logits = predict_logits(model, val_xy[0])
-            f1 = classification_scores(val_xy[1].numpy(), logits.argmax(1).numpy(), n_classes)
-            scores |= {"val_loss": F.cross_entropy(logits, val_xy[1]).item()}
-            scores |= {"val_macro_f1": f1["macro_f1"]}
-        return scores
-
-    return eval_fn
 
 
 def fit_classifier(
