@@ -126,8 +126,9 @@ def pretrain(
 
 def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
     """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
-    import matplotlib.pyplot as plt
     from safetensors.torch import save_file
+
+    from course_lib.training import save_curve
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -147,21 +148,7 @@ def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) ->
         "curve": history,
     }
     (folder / "training.json").write_text(json.dumps(record, indent=1))
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(history["step"], history["loss"], lw=1, label="train loss (sampled positions)")
-    ax.plot(
-        [e["step"] for e in history["eval"]],
-        [e["heldout_loss"] for e in history["eval"]],
-        "o-",
-        label="held-out loss",
-    )
-    ax.axhline(record["unigram_entropy_baseline"], ls="--", c="gray", label="unigram baseline")
-    ax.set_xlabel("step")
-    ax.set_ylabel("nats")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(folder / "training_curve.png", dpi=80)
-    plt.close(fig)
+    save_curve(history, folder / "training_curve.png", record["unigram_entropy_baseline"])
     (folder / "README.md").write_text(model_card(config, record))
     return record
 

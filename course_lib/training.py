@@ -344,3 +344,24 @@ def stop_on_sigterm():
 def throughput(history: dict) -> float:
     """Return training examples per second over the whole (possibly resumed) run."""
     return history["samples"] / history["seconds"] if history["seconds"] else math.nan
+
+
+def save_curve(history: dict, path: Path, baseline: float | None = None) -> Path:
+    """Plot the training loss and every held-out loss of a run (plus a baseline line) to a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(history["step"], history["loss"], lw=1, label="train loss")
+    for key in sorted({k for e in history["eval"] for k in e if "loss" in k}):
+        points = [(e["step"], e[key]) for e in history["eval"] if key in e]
+        ax.plot(*zip(*points, strict=True), "o-", label=key)
+    if baseline is not None:
+        ax.axhline(baseline, ls="--", c="gray", label="unigram baseline")
+    ax.set_xlabel("step")
+    ax.set_ylabel("nats")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return Path(path)

@@ -31,8 +31,9 @@ def test_pack_blocks(tokenizer):
         mlm.pack_blocks(tokenizer, ["cat"], 64)
 
 
-def test_masked_only_loss_equals_the_full_loss(tokenizer):
-    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_masked_only_loss_equals_the_full_loss(tokenizer, architecture):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
     model.eval()
     blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
     inputs, labels = mask_tokens(
@@ -48,11 +49,32 @@ def test_masked_only_loss_equals_the_full_loss(tokenizer):
     assert torch.allclose(ours, full, atol=1e-5)
     with pytest.raises(ValueError, match="divisible"):
         mlm.build_bert(60, 30, 1, 4, 16)
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        mlm.build_bert(60, 32, 1, 2, 16, architecture="gpt")
+    with pytest.raises(TypeError, match="BertForMaskedLM or ModernBertForMaskedLM"):
+        mlm.encoder_and_head(torch.nn.Linear(2, 2))
 
 
-def test_training_gets_below_the_unigram_baseline(tokenizer):
+def test_modernbert_layout_saves_and_loads_like_a_checkpoint(tokenizer, tmp_path):
+    from transformers import AutoModelForMaskedLM, pipeline
+
+    model = mlm.build_bert(len(tokenizer), 32, 2, 2, 16)
+    assert model.config.model_type == "modernbert" and model.config.layer_types == [
+        "full_attention",
+        "full_attention",
+    ]
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    again = AutoModelForMaskedLM.from_pretrained(tmp_path)
+    assert type(again).__name__ == "ModernBertForMaskedLM"
+    fill = pipeline("fill-mask", model=again, tokenizer=tokenizer, device=-1)
+    assert len(fill("the cat [MASK] on the mat .", top_k=3)) == 3
+
+
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_training_gets_below_the_unigram_baseline(tokenizer, architecture):
     torch.manual_seed(0)
-    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
     blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
     inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
     baseline = mlm.unigram_baseline(blocks, labels, len(tokenizer))
@@ -80,9 +102,36 @@ def test_unigram_baseline_is_the_entropy_of_frequencies():
     assert mlm.perplexity(math.log(50)) == pytest.approx(50)
 
 
-def test_sinusoidal_positions_and_flops(tokenizer):
-    table = mlm.sinusoidal_positions(16, 8)
-    assert table.shape == (16, 8) and table[0, 1] == 1.0
-    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_flops_and_matmul_speed(tokenizer, architecture):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
     assert mlm.train_flops_per_token(model, 16, 0.15) > 6 * 32 * 32
     assert mlm.matmul_gflops(64, seconds=0.05) > 0
+
+
+def test_top_k_accuracy_counts_hits_at_masked_positions(tokenizer):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
+    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
+    assert mlm.top_k_accuracy(model, inputs, labels, k=len(tokenizer)) == 1.0
+    assert 0.0 <= mlm.top_k_accuracy(model, inputs, labels, k=1) < 1.0
+    most = int(torch.bincount(blocks.flatten()).argmax())
+    targets = labels[labels != -100]
+    want = float((targets == most).float().mean())
+    assert mlm.unigram_top_k_accuracy(blocks, labels, k=1) == pytest.approx(want)
+
+
+def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
+    import json
+
+    from transformers import AutoModelForMaskedLM
+
+    out = tmp_path / "tiny_mlm"
+    mlm.main(["--profile", "smoke", "--steps", "3", "--out", str(out)])
+    record = json.loads((out / "training.json").read_text())
+    assert record["steps"] == 3 and record["architecture"] == "modernbert"
+    assert "--steps 3" in record["command"]
+    assert AutoModelForMaskedLM.from_pretrained(out).config.model_type == "modernbert"
+    card = (out / "README.md").read_text()
+    assert "top5_accuracy_random_init" in card and "--steps 3" in card
+    assert (out / "training_curve.png").stat().st_size > 1000

@@ -25,3 +25,6 @@ def test_model_card(tmp_path):
         "python -m course_lib.mlm",
     ):
         assert needed in text
+    assert "pre-LN" in text and "rotary" in text  # the default layout is named
+    classic = mlm.build_bert(100, 16, 1, 2, 16, architecture="bert")
+    assert "learned position" in write_model_card(tmp_path, classic, training, {})

@@ -3,7 +3,13 @@
 import pytest
 from transformers import AutoTokenizer
 
-from course_lib.tokenizer import SPECIAL_TOKENS, build_tokenizer, train_wordpiece, wrap
+from course_lib.tokenizer import (
+    SPECIAL_TOKENS,
+    build_tokenizer,
+    canonical_ids,
+    train_wordpiece,
+    wrap,
+)
 
 TEXTS = ["The cat sat on the mat.", "Photosynthesis converts light into chemical energy."] * 50
 
@@ -35,3 +41,18 @@ def test_bad_input():
 
     with pytest.raises(ValueError, match="special tokens"):
         wrap(Tokenizer(models.WordPiece({"a": 0, "[UNK]": 1}, unk_token="[UNK]")))
+
+
+def test_training_twice_gives_the_same_ids():
+    texts = [f"the {w} sat on the mat near a {w}ish door ." for w in ("cat", "dog", "bird")] * 20
+    first, second = train_wordpiece(texts, 80), train_wordpiece(texts, 80)
+    assert first.get_vocab() == second.get_vocab()
+    assert [first.token_to_id(t) for t in SPECIAL_TOKENS] == list(range(len(SPECIAL_TOKENS)))
+    assert first.encode("the cat sat").ids == second.encode("the cat sat").ids
+
+
+def test_canonical_ids_keep_the_tokens_and_put_specials_first():
+    vocab = {"##b": 7, "[PAD]": 3, "a": 1, "[UNK]": 0, "[CLS]": 2, "[SEP]": 4, "[MASK]": 5}
+    ids = canonical_ids(vocab)
+    assert set(ids) == set(vocab) and sorted(ids.values()) == list(range(len(vocab)))
+    assert [t for t, _ in sorted(ids.items(), key=lambda kv: kv[1])][:5] == list(SPECIAL_TOKENS)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.training import TrainConfig, throughput, train
+from course_lib.training import TrainConfig, save_curve, throughput, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -225,3 +225,9 @@ def test_selecting_an_unknown_metric_is_a_clear_error(tmp_path):
         train(fresh_model(), regression_loader(), mse, cfg, eval_fn=lambda m: {"val_loss": 1.0})
     with pytest.raises(ValueError, match="patience"):
         config(tmp_path, patience=3)
+
+
+def test_save_curve_writes_a_png_of_the_losses(tmp_path):
+    history = {"step": [1, 2, 3], "loss": [3.0, 2.0, 1.5], "eval": [{"step": 3, "val_loss": 1.7}]}
+    path = save_curve(history, tmp_path / "curve.png", baseline=2.5)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
