@@ -20,6 +20,12 @@ def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -
             + (", `training_curve.png`." if Path(folder, "training_curve.png").is_file() else ".")
         )
     layout = LAYOUTS.get(config.model_type, "")
+    evals = training.get("curve", {}).get("eval", [])
+    points = ", ".join(
+        f"{e['step']}: {e['heldout_mlm_loss']:.2f}" for e in evals if "heldout_mlm_loss" in e
+    )
+    if points:
+        curve += f"\nHeld-out MLM loss (nats) by step: {points}."
     rows = "\n".join(f"| {name} | {value:.4g} |" for name, value in metrics.items())
     text = f"""# Small BERT pretrained with masked-language modelling (SSL course)
 

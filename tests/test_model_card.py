@@ -13,6 +13,9 @@ def test_model_card(tmp_path):
         "profile": "smoke",
         "mask_prob": 0.3,
         "command": "python -m course_lib.mlm --profile smoke",
+        "curve": {
+            "eval": [{"step": 5, "heldout_mlm_loss": 7.25}, {"step": 10, "heldout_mlm_loss": 6.5}]
+        },
     }
     text = write_model_card(tmp_path, model, training, {"top5_accuracy": 0.5})
     assert (tmp_path / "README.md").read_text() == text
@@ -23,6 +26,7 @@ def test_model_card(tmp_path):
         "top5_accuracy",
         "10 steps",
         "python -m course_lib.mlm",
+        "5: 7.25, 10: 6.50",
     ):
         assert needed in text
     assert "pre-LN" in text and "rotary" in text  # the default layout is named
