@@ -238,7 +238,7 @@ def pretrain(
         run_dir=run_dir,
         max_steps=steps,
         lr=profile.mlm_lr,
-        warmup_steps=max(1, steps // 20),
+        warmup_steps=min(profile.mlm_warmup_steps, steps // 3),
         schedule="cosine",
         eval_every=every,
         checkpoint_every=every,

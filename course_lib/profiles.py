@@ -34,6 +34,7 @@ class Profile:
     mlm_batch_size: int
     mlm_steps: int
     mlm_lr: float
+    mlm_warmup_steps: int  # learning-rate warm-up (at most a third of the run)
     mlm_mask_prob: float
     gpt_steps: int
     probe_sentences: int
@@ -90,6 +91,7 @@ SMOKE = Profile(
     mlm_batch_size=16,
     mlm_steps=20,
     mlm_lr=3e-3,
+    mlm_warmup_steps=2,
     mlm_mask_prob=0.3,
     gpt_steps=6,
     probe_sentences=50,
@@ -142,6 +144,7 @@ CPU = Profile(
     mlm_batch_size=32,
     mlm_steps=600,
     mlm_lr=3e-3,
+    mlm_warmup_steps=200,
     mlm_mask_prob=0.3,
     gpt_steps=20,
     probe_sentences=500,
