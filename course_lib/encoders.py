@@ -26,6 +26,7 @@ class EncoderConfig:
     in_channels: int = 1
     projection_hidden: int = 256
     projection_dim: int = 64
+    pool_grid: int = 1  # the last map is average-pooled to pool_grid x pool_grid (1: global)
 
     def __post_init__(self) -> None:
         """Refuse shapes that cannot build a network."""
@@ -35,14 +36,21 @@ class EncoderConfig:
                 f"widths must be a non-empty tuple of positive ints, got {self.widths}"
             )
         object.__setattr__(self, "widths", widths)
-        for name in ("convs_per_block", "in_channels", "projection_hidden", "projection_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)}")
+        for name in (
+            "convs_per_block",
+            "in_channels",
+            "projection_hidden",
+            "projection_dim",
+            "pool_grid",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
 
     @property
     def feature_dim(self) -> int:
-        """Return the size of the encoder's output features."""
-        return self.widths[-1]
+        """Return the size of the encoder's output features: channels x pooled cells."""
+        return self.widths[-1] * self.pool_grid**2
 
 
 def conv_block(in_ch: int, out_ch: int, convs: int, pool: bool) -> nn.Sequential:
@@ -60,7 +68,7 @@ def conv_block(in_ch: int, out_ch: int, convs: int, pool: bool) -> nn.Sequential
 
 
 class ConvEncoder(nn.Module):
-    """Conv blocks with max-pooling between them, then global average pooling to a vector."""
+    """Conv blocks with max-pooling between them, then average pooling to a grid, flattened."""
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
@@ -71,7 +79,7 @@ class ConvEncoder(nn.Module):
             blocks.append(conv_block(channels, width, config.convs_per_block, pool=not last))
             channels = width
         self.blocks = nn.Sequential(*blocks)
-        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.pool = nn.AdaptiveAvgPool2d(config.pool_grid)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Return (N, feature_dim) features of a (N, C, H, W) float batch."""

@@ -5,20 +5,20 @@ and ask NT-Xent to match every view with its partner. Labels are used only to *m
 encoder (kNN accuracy on the validation split), never to train it.
 
 Reference checkpoint (the longer run notebooks load when they have not trained longer):
-    python -m course_lib.simclr --epochs 12 --out data/reference/simclr_fmnist
+    python -m course_lib.simclr --epochs 20 --out data/reference/simclr_fmnist
 """
 
 import argparse
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.augment import STRONG, AugmentConfig, make_augment, to_float_images
+from course_lib.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
 from course_lib.contrastive import contrastive_accuracy, nt_xent
 from course_lib.encoders import (
     EncoderConfig,
@@ -29,8 +29,9 @@ from course_lib.encoders import (
 )
 from course_lib.paths import DATA_DIR, artifact_dir
 from course_lib.probe import knn_predict, linear_probe_predict
+from course_lib.runtime import mixed_precision as detected_precision
 from course_lib.splits import sample_labeled
-from course_lib.training import TrainConfig, throughput, train
+from course_lib.training import PRECISIONS, TrainConfig, throughput, train
 
 
 @dataclass
@@ -44,11 +45,11 @@ class SimCLRConfig:
     weight_decay: float = 1e-4
     warmup_epochs: float = 0.5
     train_images: int | None = None  # None: the whole 'train' split
-    augment: AugmentConfig = field(default_factory=lambda: STRONG)
+    augment: AugmentConfig = field(default_factory=lambda: SIMCLR)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     monitor_images: int = 2000  # labeled validation images used (only) to measure kNN accuracy
     evals: int = 8  # how many times the monitor runs during training
-    mixed_precision: str = "no"
+    mixed_precision: str = "auto"  # bf16 where the device runs it fast (detected), else fp32
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -61,6 +62,10 @@ class SimCLRConfig:
             )
         if not self.temperature > 0:
             raise ValueError(f"temperature must be positive, got {self.temperature}")
+        if self.mixed_precision not in PRECISIONS:
+            raise ValueError(
+                f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}"
+            )
 
     def as_record(self) -> dict:
         """Return the config as JSON-ready values."""
@@ -95,7 +100,8 @@ def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
             views = torch.cat([augment(x), augment(x)]).clamp_(0, 1)
         z = model(views.contiguous(memory_format=torch.channels_last))
         n = images.shape[0]
-        return nt_xent(z[:n], z[n:], temperature)
+        with torch.autocast(z.device.type, enabled=False):  # the loss in fp32 under bf16
+            return nt_xent(z[:n].float(), z[n:].float(), temperature)
 
     return loss_fn
 
@@ -191,6 +197,9 @@ def training_record(config: SimCLRConfig, history: dict, parameters: int) -> dic
         "images_per_s": throughput(history),
         "parameters": parameters,
         "wall_seconds": history["seconds"],
+        "precision_used": (
+            detected_precision() if config.mixed_precision == "auto" else config.mixed_precision
+        ),
     }
 
 
@@ -219,7 +228,7 @@ def load_pretrained() -> tuple[SimCLRModel, str]:
     if best[0] == 0:
         raise FileNotFoundError(
             "no pretrained SimCLR model: run notebook 06, or "
-            "`python -m course_lib.simclr --epochs 12 --out data/reference/simclr_fmnist`"
+            "`python -m course_lib.simclr --epochs 20 --out data/reference/simclr_fmnist`"
         )
     return load_model(best[1]), f"{best[2]} ({best[0]:,} images seen)"
 
@@ -256,17 +265,19 @@ def linear_probe_accuracies(
     return accuracies
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: pretrain on the 'train' split and save the model with its history."""
-    from course_lib.data import load_fashion_mnist
-    from course_lib.splits import image_split
-
+def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
+    """Return the SimCLRConfig and output folder of a command line (defaults: SimCLRConfig())."""
+    base = SimCLRConfig()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=float, default=40)
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--temperature", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=float, default=base.epochs)
+    parser.add_argument("--batch-size", type=int, default=base.batch_size)
+    parser.add_argument("--lr", type=float, default=base.lr)
+    parser.add_argument("--temperature", type=float, default=base.temperature)
+    parser.add_argument("--projection-dim", type=int, default=base.encoder.projection_dim)
+    parser.add_argument("--pool-grid", type=int, default=base.encoder.pool_grid)
+    parser.add_argument("--crop-scale-min", type=float, default=base.augment.crop_scale_min)
+    parser.add_argument("--mixed-precision", choices=PRECISIONS, default=base.mixed_precision)
+    parser.add_argument("--seed", type=int, default=base.seed)
     parser.add_argument("--out", type=Path, required=True, help="folder for the saved model")
     args = parser.parse_args(argv)
     config = SimCLRConfig(
@@ -274,8 +285,40 @@ def main(argv: list[str] | None = None) -> None:
         batch_size=args.batch_size,
         lr=args.lr,
         temperature=args.temperature,
+        augment=replace(base.augment, crop_scale_min=args.crop_scale_min),
+        encoder=replace(base.encoder, projection_dim=args.projection_dim, pool_grid=args.pool_grid),
+        mixed_precision=args.mixed_precision,
         seed=args.seed,
     )
+    return config, args.out
+
+
+def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Path:
+    """Plot the training loss and the kNN monitor against epochs into folder/training_curve.png."""
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
+    loss_ax.plot([s / steps_per_epoch for s in history["step"]], history["loss"], lw=1)
+    loss_ax.set(title="training loss", xlabel="epoch", ylabel="NT-Xent (nats)")
+    points = [(e["step"] / steps_per_epoch, e["knn_acc"]) for e in history["eval"]]
+    if points:
+        knn_ax.plot(*zip(*points, strict=True), "o-")
+    knn_ax.set(title="kNN monitor (2,000 val images)", xlabel="epoch", ylabel="kNN accuracy")
+    for ax in (loss_ax, knn_ax):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(folder) / "training_curve.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: pretrain on the 'train' split, save the model, its history and curve."""
+    from course_lib.data import load_fashion_mnist
+    from course_lib.splits import image_split
+
+    config, out = parse_args(argv)
     images, labels = load_fashion_mnist("train")
     split = image_split()
     train_images = images[split["train"]]
@@ -284,14 +327,15 @@ def main(argv: list[str] | None = None) -> None:
     model, history = pretrain(
         config,
         train_images,
-        artifact_dir(f"simclr_cli_{args.out.name}"),
+        artifact_dir(f"simclr_cli_{out.name}"),
         monitor=(images[val], labels[val]),
         live_plot=False,
     )
     extra = training_record(config, history, count_parameters(model))
     extra["wall_seconds"] = time.time() - started
-    save_model(model, args.out, extra={"training": json.loads(json.dumps(extra, default=str))})
-    print(f"saved to {args.out}: knn_acc {history['eval'][-1]['knn_acc']:.3f}")
+    save_model(model, out, extra={"training": json.loads(json.dumps(extra, default=str))})
+    save_training_curve(history, len(train_images) // config.batch_size, out)
+    print(f"saved to {out}: knn_acc {history['eval'][-1]['knn_acc']:.3f}")
 
 
 if __name__ == "__main__":

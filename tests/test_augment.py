@@ -1,10 +1,13 @@
 """The kornia augmentation pipelines: shapes, ranges, strengths and bad input."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
 from course_lib.augment import (
     NO_AUGMENT,
+    SIMCLR,
     STRONG,
     WEAK,
     AugmentConfig,
@@ -48,6 +51,8 @@ def test_no_augment_is_identity_and_strength_orders_change():
         return (v1 - v2).abs().mean().item()
 
     assert change(WEAK) < change(STRONG)
+    assert SIMCLR == replace(STRONG, crop_scale_min=0.5)  # the same pipeline, milder crops
+    assert make_augment(SIMCLR)(x).shape == x.shape
 
 
 def test_every_augmentation_can_be_switched_on():

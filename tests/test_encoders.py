@@ -24,9 +24,17 @@ def test_shapes_and_feature_dim():
     assert count_parameters(model) > count_parameters(model.encoder) > 0
 
 
+def test_pool_grid_keeps_a_grid_of_the_last_map():
+    config = EncoderConfig(widths=(8, 16), pool_grid=2, projection_hidden=8, projection_dim=4)
+    model = SimCLRModel(config)
+    x = torch.rand(3, 1, 28, 28)
+    assert config.feature_dim == 16 * 2 * 2
+    assert model.encoder(x).shape == (3, 64) and model(x).shape == (3, 4)
+
+
 def test_save_and_load_round_trip(tmp_path):
     torch.manual_seed(0)
-    model = SimCLRModel(EncoderConfig(widths=(8, 16), convs_per_block=2)).eval()
+    model = SimCLRModel(EncoderConfig(widths=(8, 16), convs_per_block=2, pool_grid=2)).eval()
     folder = save_model(model, tmp_path / "enc", extra={"note": "test"})
     record = json.loads((folder / "config.json").read_text())
     assert record["widths"] == [8, 16] and record["note"] == "test"
@@ -42,6 +50,8 @@ def test_bad_input_is_refused(tmp_path):
         EncoderConfig(widths=())
     with pytest.raises(ValueError, match="projection_dim"):
         EncoderConfig(projection_dim=0)
+    with pytest.raises(ValueError, match="pool_grid must be a positive int"):
+        EncoderConfig(pool_grid=0)
     with pytest.raises(TypeError, match="SimCLRModel"):
         save_model(torch.nn.Linear(2, 2), tmp_path)
     with pytest.raises(FileNotFoundError, match="model.safetensors"):

@@ -11,8 +11,10 @@ from course_lib.simclr import (
     images_seen,
     knn_monitor,
     linear_probe_accuracies,
+    parse_args,
     pixel_features,
     pretrain,
+    save_training_curve,
     simclr_loss_fn,
     training_record,
     view_matching_accuracy,
@@ -38,6 +40,35 @@ def test_loss_fn_gives_a_finite_scalar():
     assert loss.ndim == 0 and torch.isfinite(loss)
 
 
+def test_loss_is_computed_in_fp32_under_bf16_autocast():
+    images, _ = fake_data(8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = simclr_loss_fn(make_augment(WEAK), 0.1)(SimCLRModel(TINY), (images,))
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_command_line_defaults_are_the_config_defaults_and_options_apply(tmp_path):
+    config, out = parse_args(["--out", str(tmp_path)])
+    assert config == SimCLRConfig() and out == tmp_path
+    options = "--temperature 0.3 --projection-dim 32 --pool-grid 2 --crop-scale-min 0.5"
+    config, _ = parse_args([*options.split(), "--mixed-precision", "no", "--out", "x"])
+    assert (config.temperature, config.encoder.projection_dim, config.encoder.pool_grid) == (
+        0.3,
+        32,
+        2,
+    )
+    assert config.augment.crop_scale_min == 0.5 and config.mixed_precision == "no"
+    with pytest.raises(SystemExit):
+        parse_args(["--mixed-precision", "fp64", "--out", "x"])
+    with pytest.raises(ValueError, match="pool_grid"):
+        parse_args(["--pool-grid", "0", "--out", "x"])
+
+
+def test_training_curve_is_saved(tmp_path):
+    history = {"step": [1, 2, 3], "loss": [5.0, 4.0, 3.5], "eval": [{"step": 3, "knn_acc": 0.5}]}
+    assert save_training_curve(history, 2, tmp_path).is_file()
+
+
 def test_pretrain_runs_resumes_and_records(tmp_path):
     images, labels = fake_data()
     config = SimCLRConfig(epochs=2, batch_size=16, encoder=TINY, evals=2, augment=WEAK)
@@ -55,6 +86,7 @@ def test_pretrain_runs_resumes_and_records(tmp_path):
         model, tmp_path / "saved", extra={"training": training_record(config, history, 1)}
     )
     assert images_seen(folder) == 128 and images_seen(tmp_path / "nothing") == 0
+    assert training_record(config, history, 1)["precision_used"] in ("no", "bf16")
 
 
 def test_knn_monitor_and_probe_on_separable_data():
@@ -70,6 +102,8 @@ def test_bad_input_is_refused():
         SimCLRConfig(batch_size=1)
     with pytest.raises(ValueError, match="temperature"):
         SimCLRConfig(temperature=0)
+    with pytest.raises(ValueError, match="mixed_precision must be one of"):
+        SimCLRConfig(mixed_precision="fp64")
     with pytest.raises(ValueError, match="uint8"):
         image_loader(torch.rand(10, 28, 28), 4)
     with pytest.raises(ValueError, match="larger than"):
