@@ -37,15 +37,15 @@ COURSE: tuple[Chapter, ...] = (
         "02_tokenization.ipynb",
         "Tokenization",
         "characters, words, subwords; BPE from scratch; WordPiece; special tokens; image patches",
-        1.7,
+        0.4,
         0.7,
     ),
     Chapter(
         "03",
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
-        "CBOW; 80/10/10 masking; pretraining a small BERT; held-out perplexity; next-token objective",
-        1.6,
+        "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
+        8.9,
         0.5,
     ),
     Chapter(
@@ -53,7 +53,7 @@ COURSE: tuple[Chapter, ...] = (
         "04_what_pretraining_learned.ipynb",
         "What did pretraining learn?",
         "from_pretrained; fill-mask pipeline; pretrained vs random; nearest neighbours; model card",
-        0.6,
+        0.8,
         0.3,
     ),
     Chapter(
@@ -69,7 +69,7 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        5.8,
+        1.7,
         1.6,
     ),
     Chapter(
@@ -77,7 +77,7 @@ COURSE: tuple[Chapter, ...] = (
         "07_100_labels_text.ipynb",
         "100 labels, text",
         "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting and early stopping; label-efficiency curve",
-        7.3,
+        6.9,
         1.0,
     ),
     Chapter(
@@ -85,7 +85,7 @@ COURSE: tuple[Chapter, ...] = (
         "08_100_labels_images.ipynb",
         "100 labels, images",
         "SimCLR probe and fine-tuning vs the same CNN from scratch vs pixels; label-efficiency curve",
-        10.1,
+        8.9,
         1.0,
     ),
 )
