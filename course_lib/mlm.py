@@ -270,10 +270,10 @@ def top_k_accuracy(
     """Share of masked positions whose original token is among the model's `k` best guesses."""
     was_training = model.training
     model.eval()
+    encoder, head = encoder_and_head(model)
     hits, count = 0, 0
     for start in range(0, len(inputs), batch_size):
         x, y = inputs[start : start + batch_size], labels[start : start + batch_size]
-        encoder, head = encoder_and_head(model)
         hidden = encoder(input_ids=x).last_hidden_state
         picked = y != IGNORE_INDEX
         top = head(hidden[picked]).topk(k, dim=-1).indices
