@@ -275,6 +275,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
     parser.add_argument("--temperature", type=float, default=base.temperature)
     parser.add_argument("--projection-dim", type=int, default=base.encoder.projection_dim)
     parser.add_argument("--pool-grid", type=int, default=base.encoder.pool_grid)
+    parser.add_argument("--widths", type=int, nargs="+", default=list(base.encoder.widths))
+    parser.add_argument("--convs-per-block", type=int, default=base.encoder.convs_per_block)
     parser.add_argument("--crop-scale-min", type=float, default=base.augment.crop_scale_min)
     parser.add_argument("--mixed-precision", choices=PRECISIONS, default=base.mixed_precision)
     parser.add_argument("--seed", type=int, default=base.seed)
@@ -286,7 +288,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
         lr=args.lr,
         temperature=args.temperature,
         augment=replace(base.augment, crop_scale_min=args.crop_scale_min),
-        encoder=replace(base.encoder, projection_dim=args.projection_dim, pool_grid=args.pool_grid),
+        encoder=replace(
+            base.encoder,
+            projection_dim=args.projection_dim,
+            pool_grid=args.pool_grid,
+            widths=tuple(args.widths),
+            convs_per_block=args.convs_per_block,
+        ),
         mixed_precision=args.mixed_precision,
         seed=args.seed,
     )

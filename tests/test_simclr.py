@@ -62,6 +62,11 @@ def test_command_line_defaults_are_the_config_defaults_and_options_apply(tmp_pat
         parse_args(["--mixed-precision", "fp64", "--out", "x"])
     with pytest.raises(ValueError, match="pool_grid"):
         parse_args(["--pool-grid", "0", "--out", "x"])
+    config, _ = parse_args("--widths 8 16 --convs-per-block 2 --lr 4e-3 --out x".split())
+    assert config.encoder.widths == (8, 16) and config.encoder.convs_per_block == 2
+    assert config.lr == 4e-3
+    with pytest.raises(ValueError, match="widths"):
+        parse_args("--widths 8 0 --out x".split())
 
 
 def test_training_curve_is_saved(tmp_path):
