@@ -50,6 +50,8 @@ class Profile:
     simclr_ablation_steps: int  # steps of each short run in notebook 06's augmentation ablation
     simclr_ablation_batch_size: int
     simclr_probe_seeds: int  # seeds of the 100-label sample for the linear probe
+    simclr_readout_images: int  # labeled val images on which the probe's read-out is chosen
+    simclr_readout_seeds: int  # 100-label samples per read-out in that choice
     tsne_points: int  # test images drawn in the PCA / t-SNE plots
     # --- 100 labels (notebooks 07-08) ---
     label_counts: tuple[int, ...]
@@ -106,6 +108,8 @@ SMOKE = Profile(
     simclr_ablation_steps=4,
     simclr_ablation_batch_size=32,
     simclr_probe_seeds=1,
+    simclr_readout_images=500,
+    simclr_readout_seeds=1,
     tsne_points=200,
     label_counts=(10, 100),
     label_seeds=1,
@@ -159,6 +163,8 @@ CPU = Profile(
     simclr_ablation_steps=20,
     simclr_ablation_batch_size=128,
     simclr_probe_seeds=3,
+    simclr_readout_images=5000,
+    simclr_readout_seeds=10,
     tsne_points=1500,
     label_counts=(10, 30, 100, 300, 1000, 3000),
     label_seeds=3,

@@ -5,13 +5,13 @@ and ask NT-Xent to match every view with its partner. Labels are used only to *m
 encoder (kNN accuracy on the validation split), never to train it.
 
 Reference checkpoint (the longer run notebooks load when they have not trained longer):
-    python -m course_lib.simclr --epochs 20 --out data/reference/simclr_fmnist
+    python -m course_lib.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist
 """
 
 import argparse
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -228,7 +228,7 @@ def load_pretrained() -> tuple[SimCLRModel, str]:
     if best[0] == 0:
         raise FileNotFoundError(
             "no pretrained SimCLR model: run notebook 06, or "
-            "`python -m course_lib.simclr --epochs 20 --out data/reference/simclr_fmnist`"
+            "`python -m course_lib.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist`"
         )
     return load_model(best[1]), f"{best[2]} ({best[0]:,} images seen)"
 
@@ -238,10 +238,28 @@ def pixel_features(images: torch.Tensor) -> torch.Tensor:
     return to_float_images(images).flatten(1)
 
 
-def encoder_features(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Return a function images -> frozen encoder features (before the projection head)."""
+# Ways to read the frozen encoder for a probe: (grid the last map is averaged to, L2-normalise?).
+READOUTS = {"global": (1, False), "global+L2": (1, True), "2x2": (2, False), "2x2+L2": (2, True)}
+PROBE_READOUT = "2x2+L2"  # chosen on the val split, never on test (notebook 06, section 6)
+
+
+def encoder_features(
+    model: torch.nn.Module, readout: str = PROBE_READOUT
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Return a function images -> frozen encoder features (before the head), read as READOUTS says."""
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {list(READOUTS)}, got {readout!r}")
+    grid, normalize = READOUTS[readout]
     encoder = getattr(model, "encoder", model)
-    return lambda images: encode(encoder, images)
+    reader = torch.nn.Sequential(
+        encoder.blocks, torch.nn.AdaptiveAvgPool2d(grid), torch.nn.Flatten()
+    )
+
+    def features(images: torch.Tensor) -> torch.Tensor:
+        x = encode(reader.train(encoder.training), images)  # leaves the encoder's mode as it was
+        return torch.nn.functional.normalize(x, dim=1) if normalize else x
+
+    return features
 
 
 def linear_probe_accuracies(
@@ -249,20 +267,34 @@ def linear_probe_accuracies(
     pool: tuple[torch.Tensor, torch.Tensor],
     test: tuple[torch.Tensor, torch.Tensor],
     n_labels: int = 100,
-    seeds: int = 3,
+    seeds: int | Sequence[int] = 3,
 ) -> list[float]:
-    """Return the test accuracy of a linear probe fitted on n_labels stratified labels, per seed."""
+    """Return the accuracy on `test` of a linear probe fitted on n_labels stratified labels, per seed."""
     pool_images, pool_labels = pool
     test_images, test_labels = test
     test_x = features_fn(test_images)
     accuracies = []
-    for seed in range(seeds):
+    for seed in range(seeds) if isinstance(seeds, int) else seeds:
         idx = torch.tensor(sample_labeled(pool_labels.numpy(), n_labels, seed))
         predicted = linear_probe_predict(
             features_fn(pool_images[idx]), pool_labels[idx].numpy(), test_x, seed=seed
         )
         accuracies.append(float((predicted == test_labels.numpy()).mean()))
     return accuracies
+
+
+def readout_accuracies(
+    model: torch.nn.Module,
+    pool: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    n_labels: int = 100,
+    seeds: Sequence[int] = range(10, 20),
+) -> dict[str, list[float]]:
+    """Return each read-out's probe accuracies on the val split (to choose one without the test set)."""
+    return {
+        name: linear_probe_accuracies(encoder_features(model, name), pool, val, n_labels, seeds)
+        for name in READOUTS
+    }
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:

@@ -6,7 +6,10 @@ import torch
 from course_lib.augment import NO_AUGMENT, WEAK, make_augment
 from course_lib.encoders import EncoderConfig, SimCLRModel, save_model
 from course_lib.simclr import (
+    READOUTS,
     SimCLRConfig,
+    encode,
+    encoder_features,
     image_loader,
     images_seen,
     knn_monitor,
@@ -14,6 +17,7 @@ from course_lib.simclr import (
     parse_args,
     pixel_features,
     pretrain,
+    readout_accuracies,
     save_training_curve,
     simclr_loss_fn,
     training_record,
@@ -100,6 +104,27 @@ def test_knn_monitor_and_probe_on_separable_data():
     assert knn_monitor(images, labels)(SimCLRModel(TINY))["knn_acc"] >= 0.0
     accs = linear_probe_accuracies(pixel_features, (images, labels), (images, labels), 10, 2)
     assert len(accs) == 2 and min(accs) > 0.9  # two bright halves: pixels separate them
+
+
+def test_readouts_pool_the_last_map_and_normalise_without_touching_the_model():
+    images, labels = fake_data(16)
+    torch.manual_seed(0)
+    model = SimCLRModel(TINY).train()
+    plain = encode(model.encoder, images)
+    assert torch.allclose(encoder_features(model, "global")(images), plain, atol=1e-6)
+    assert torch.allclose(
+        encoder_features(model, "global+L2")(images),
+        torch.nn.functional.normalize(plain, dim=1),
+        atol=1e-6,
+    )
+    grid = encoder_features(model, "2x2+L2")(images)
+    assert grid.shape == (16, 4 * TINY.widths[-1])
+    assert torch.allclose(grid.norm(dim=1), torch.ones(16), atol=1e-5)
+    assert model.training  # the probe reads in eval mode and gives the mode back
+    scores = readout_accuracies(model, (images, labels), (images, labels), 4, seeds=[5, 6])
+    assert list(scores) == list(READOUTS) and all(len(v) == 2 for v in scores.values())
+    with pytest.raises(ValueError, match="readout must be one of"):
+        encoder_features(model, "3x3")
 
 
 def test_bad_input_is_refused():
