@@ -81,9 +81,11 @@ class ConvEncoder(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(config.pool_grid)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Return (N, feature_dim) features of a (N, C, H, W) float batch."""
-        return self.pool(self.blocks(images)).flatten(1)
+    def forward(self, images: torch.Tensor, grid: int | None = None) -> torch.Tensor:
+        """Return features of a (N, C, H, W) float batch; `grid` overrides config.pool_grid."""
+        maps = self.blocks(images)
+        pooled = self.pool(maps) if grid is None else nn.functional.adaptive_avg_pool2d(maps, grid)
+        return pooled.flatten(1)
 
 
 class SimCLRModel(nn.Module):

@@ -107,15 +107,21 @@ def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
 
 
 @torch.no_grad()
-def encode(encoder: torch.nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Return the encoder's features (N, D) of uint8 or [0, 1] float images, in eval mode, on the CPU."""
+def encode(
+    encoder: torch.nn.Module,
+    images: torch.Tensor,
+    batch_size: int = 1000,
+    grid: int | None = None,
+) -> torch.Tensor:
+    """Return a ConvEncoder's features (N, D) of uint8 or [0, 1] images, in eval mode, on the CPU."""
     was_training = encoder.training
     encoder.eval()
     device = next(encoder.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
         x = to_float_images(images[start : start + batch_size]).to(device)
-        out.append(encoder(x.contiguous(memory_format=torch.channels_last)).float().cpu())
+        x = x.contiguous(memory_format=torch.channels_last)
+        out.append(encoder(x, grid=grid).float().cpu())
     encoder.train(was_training)
     return torch.cat(out)
 
@@ -251,12 +257,9 @@ def encoder_features(
         raise ValueError(f"readout must be one of {list(READOUTS)}, got {readout!r}")
     grid, normalize = READOUTS[readout]
     encoder = getattr(model, "encoder", model)
-    reader = torch.nn.Sequential(
-        encoder.blocks, torch.nn.AdaptiveAvgPool2d(grid), torch.nn.Flatten()
-    )
 
     def features(images: torch.Tensor) -> torch.Tensor:
-        x = encode(reader.train(encoder.training), images)  # leaves the encoder's mode as it was
+        x = encode(encoder, images, grid=grid)
         return torch.nn.functional.normalize(x, dim=1) if normalize else x
 
     return features
