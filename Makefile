@@ -31,10 +31,10 @@ data: $(STAMP)
 	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
 	    sudo apt-get install -y -q dataset-fashion-mnist >/dev/null; \
 	  else \
-	    $(BIN)/python -m course_lib.data download fashion_mnist; \
+	    $(BIN)/python -m course_lib.data.sources download fashion_mnist; \
 	  fi; \
 	fi
-	$(BIN)/python -m course_lib.data check
+	$(BIN)/python -m course_lib.data.sources check
 
 course: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

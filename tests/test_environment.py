@@ -4,7 +4,7 @@ import tomllib
 
 import yaml
 
-from course_lib.paths import ROOT
+from course_lib.core.paths import ROOT
 
 
 def pyproject_requirements() -> tuple[set[str], str]:

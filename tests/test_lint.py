@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.paths import ROOT
+from course_lib.core.paths import ROOT
 
 RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
 TARGETS = ["course_lib", "tests", "notebooks", "conftest.py"]

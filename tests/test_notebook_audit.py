@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from course_lib.course_map import COURSE, markdown_table
-from course_lib.paths import NOTEBOOKS_DIR, ROOT
+from course_lib.core.course_map import COURSE, markdown_table
+from course_lib.core.paths import NOTEBOOKS_DIR, ROOT
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home|farm|opt|Users)/[\w.-]+")
@@ -51,7 +51,7 @@ def test_no_machine_paths_and_reasonable_size(path):
 def test_starts_with_profile_and_time(path):
     first = text(code_cells(path)[0]["source"])
     assert "start(" in first, (
-        f"{path.name}: the first code cell must call course_lib.notebook.start"
+        f"{path.name}: the first code cell must call course_lib.core.notebook.start"
     )
 
 
@@ -61,5 +61,5 @@ def test_every_notebook_is_on_the_course_map_and_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     assert markdown_table() in readme, (
         "README's notebook table differs from the course map: "
-        "paste the output of `python -m course_lib.course_map` into README.md"
+        "paste the output of `python -m course_lib.core.course_map` into README.md"
     )

@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from course_lib.contrastive import nt_xent, positive_indices, similarity_matrix
+from course_lib.core.contrastive import nt_xent, positive_indices, similarity_matrix
 from course_lib.exercises import feedback, not_done, todo
 
 # Exercise 3's batch: two images, two views each, 3-d projections, temperature 0.5.

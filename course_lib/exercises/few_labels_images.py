@@ -4,8 +4,8 @@ most confused pair of classes in a confusion matrix."""
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 
+from course_lib.core.metrics import classification_scores
 from course_lib.exercises import feedback, not_done, todo
-from course_lib.metrics import classification_scores
 
 
 def macro_f1_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
+from course_lib.core.probe import knn_predict
 from course_lib.exercises import feedback, not_done, todo
-from course_lib.probe import knn_predict
 
 
 def exercise_features(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -1,6 +1,6 @@
 """Notebook 01's exercises: Jaccard similarity by hand, and choosing LSH bands for a threshold."""
 
-from course_lib.cleaning import candidate_probability, jaccard, shingles
+from course_lib.data.cleaning import candidate_probability, jaccard, shingles
 from course_lib.exercises import feedback, not_done, todo
 
 PAIR = (

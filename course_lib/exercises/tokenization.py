@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from course_lib.bpe import merge
 from course_lib.exercises import feedback, not_done, todo
+from course_lib.text.bpe import merge
 
 MERGE_CASES = [
     ([1, 2, 3, 1, 2], (1, 2), 99, [99, 3, 99]),

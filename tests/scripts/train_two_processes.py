@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.training import TrainConfig, train
+from course_lib.core.training import TrainConfig, train
 
 
 def main(run_dir: str) -> None:

@@ -1,0 +1,62 @@
+"""Where the course keeps things, resolved from the package, never from the working directory."""
+
+import json
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS_DIR = ROOT / "notebooks"
+DATA_DIR = ROOT / "data"
+SPLITS_DIR = DATA_DIR / "splits"
+REFERENCE_DIR = DATA_DIR / "reference"  # committed reference checkpoints, each with a model card
+CACHE_DIR = DATA_DIR / "cache"  # git-ignored: downloads and derived caches
+# git-ignored: what the notebooks train and save (the tests point it at a scratch folder)
+ARTIFACTS_DIR = Path(os.environ.get("COURSE_ARTIFACTS_DIR") or ROOT / "artifacts")
+RESULTS_DIR = ROOT / "results"  # committed: the numbers measured in the cpu profile
+COMMITTED_RESULTS_PROFILE = "cpu"
+
+
+def artifact_dir(name: str) -> Path:
+    """Return (and create) a git-ignored folder for a trained artifact, e.g. 'bert_mlm'."""
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"artifact name must be a plain folder name like 'bert_mlm', got {name!r}")
+    path = ARTIFACTS_DIR / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def results_path(name: str, profile: str | None = None) -> Path:
+    """Return where a results file goes: results/ for the cpu profile, artifacts/ for the others."""
+    from course_lib.core.profiles import get_profile
+
+    if not name.endswith(".json") or "/" in name:
+        raise ValueError(f"results files are JSON: expected a name ending in '.json', got {name!r}")
+    profile = profile or get_profile().name
+    folder = (
+        RESULTS_DIR if profile == COMMITTED_RESULTS_PROFILE else ARTIFACTS_DIR / "results" / profile
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def longest_trained(candidates: list[tuple[Path, str]]) -> tuple[Path, str]:
+    """Among (folder, description) pairs, pick the folder whose training.json has the most steps;
+    (Path(), 'none') when no folder holds a finished run."""
+    found = []
+    for folder, name in candidates:
+        record = Path(folder) / "training.json"
+        if record.is_file():
+            found.append((json.loads(record.read_text())["steps"], str(folder), name))
+    if not found:
+        return Path(), "none"
+    steps, folder, name = max(found)
+    return Path(folder), f"{name} ({steps} steps)"
+
+
+def reproduce_command(module: str, argv: list[str] | None = None) -> str:
+    """Return `python -m <module> <args>` as typed, with this checkout's paths made relative."""
+    import shlex
+    import sys
+
+    args = shlex.join(argv if argv is not None else sys.argv[1:])
+    return f"python -m {module} " + args.replace(str(ROOT) + "/", "")

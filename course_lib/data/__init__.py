@@ -1,0 +1,1 @@
+"""Data: the registered offline sources, splits with no leakage, cleaning and deduplication."""

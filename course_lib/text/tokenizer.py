@@ -1,0 +1,91 @@
+"""The course's WordPiece tokenizer: trained with `tokenizers`, used through `transformers`.
+
+It is wrapped as a `PreTrainedTokenizerFast` around the trained `tokenizers` object (in
+transformers 5.x, `BertTokenizerFast(vocab_file=...)` silently gives a 5-token vocabulary), so
+`save_pretrained`, `AutoTokenizer.from_pretrained` and `pipeline("fill-mask")` all work on it.
+"""
+
+from collections.abc import Iterable
+
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+from tokenizers.trainers import WordPieceTrainer
+from transformers import PreTrainedTokenizerFast
+
+SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+
+def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> Tokenizer:
+    """Train a lower-cased BERT-style WordPiece `tokenizers.Tokenizer` on `texts`."""
+    if not isinstance(vocab_size, int) or vocab_size <= len(SPECIAL_TOKENS) + 26:
+        raise ValueError(f"vocab_size must be an int larger than ~32, got {vocab_size!r}")
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece(prefix="##")
+    trainer = WordPieceTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(SPECIAL_TOKENS),
+        show_progress=False,
+    )
+    tok.train_from_iterator(list(texts), trainer=trainer)
+    tok.model = models.WordPiece(  # same vocabulary, ids that do not depend on the run
+        vocab=canonical_ids(tok.get_vocab()), unk_token="[UNK]", max_input_chars_per_word=100
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return tok
+
+
+def canonical_ids(vocab: dict[str, int]) -> dict[str, int]:
+    """Renumber a vocabulary: special tokens first, then the rest sorted.
+
+    The trainer orders tokens with equal counts arbitrarily, so two trainings on the same text give
+    the same tokens under different ids; WordPiece splits by longest match, so ids can be renumbered
+    without changing any tokenization, and the sorted ids are the same on every run.
+    """
+    rest = sorted(t for t in vocab if t not in SPECIAL_TOKENS)
+    return {t: i for i, t in enumerate([*SPECIAL_TOKENS, *rest])}
+
+
+def wrap(tok: Tokenizer, model_max_length: int = 512) -> PreTrainedTokenizerFast:
+    """Wrap a trained `tokenizers.Tokenizer` as a transformers tokenizer with BERT's special tokens."""
+    missing = [t for t in SPECIAL_TOKENS if tok.token_to_id(t) is None]
+    if missing:
+        raise ValueError(f"the tokenizer lacks the special tokens {missing}: train it with them")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=model_max_length,
+    )
+
+
+def build_tokenizer(
+    texts: Iterable[str], vocab_size: int, model_max_length: int = 512
+) -> PreTrainedTokenizerFast:
+    """Train WordPiece on `texts` and return it as a transformers tokenizer."""
+    return wrap(train_wordpiece(texts, vocab_size), model_max_length)
+
+
+def course_tokenizer(profile) -> PreTrainedTokenizerFast:
+    """The course's WordPiece for `profile`: loaded if saved (notebook 02), else trained and saved."""
+    from transformers import AutoTokenizer
+
+    from course_lib.core.paths import artifact_dir
+    from course_lib.data.corpus import pretraining_texts
+
+    folder = artifact_dir(f"wordpiece_{profile.name}")
+    if (folder / "tokenizer.json").is_file():
+        return AutoTokenizer.from_pretrained(folder)
+    texts = pretraining_texts(profile.corpus_max_docs)["train"]
+    tokenizer = build_tokenizer(texts, profile.wordpiece_vocab_size)
+    tokenizer.save_pretrained(folder)
+    return tokenizer

@@ -1,0 +1,1 @@
+"""The vision track: patches, augmentations, the CNN encoder, SimCLR, few-label image classification."""

@@ -1,0 +1,385 @@
+"""SimCLR pretraining on unlabeled Fashion-MNIST with the course's one training loop.
+
+Each step: take a batch of unlabeled images, augment each twice, encode and project all views,
+and ask NT-Xent to match every view with its partner. Labels are used only to *measure* the
+encoder (kNN accuracy on the validation split), never to train it.
+
+Reference checkpoint (the longer run notebooks load when they have not trained longer):
+    python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist
+"""
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_lib.core.contrastive import contrastive_accuracy, nt_xent
+from course_lib.core.paths import DATA_DIR, artifact_dir
+from course_lib.core.probe import knn_predict, linear_probe_predict
+from course_lib.core.runtime import mixed_precision as detected_precision
+from course_lib.core.training import PRECISIONS, TrainConfig, throughput, train
+from course_lib.data.splits import sample_labeled
+from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
+from course_lib.vision.encoders import (
+    EncoderConfig,
+    SimCLRModel,
+    count_parameters,
+    load_model,
+    save_model,
+)
+
+
+@dataclass
+class SimCLRConfig:
+    """Everything that defines a SimCLR run."""
+
+    epochs: float = 8
+    batch_size: int = 256
+    lr: float = 2e-3
+    temperature: float = 0.5
+    weight_decay: float = 1e-4
+    warmup_epochs: float = 0.5
+    train_images: int | None = None  # None: the whole 'train' split
+    augment: AugmentConfig = field(default_factory=lambda: SIMCLR)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    monitor_images: int = 2000  # labeled validation images used (only) to measure kNN accuracy
+    evals: int = 8  # how many times the monitor runs during training
+    mixed_precision: str = "auto"  # bf16 where the device runs it fast (detected), else fp32
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse settings that cannot train."""
+        if not self.epochs > 0:
+            raise ValueError(f"epochs must be positive, got {self.epochs}")
+        if self.batch_size < 2:
+            raise ValueError(
+                f"batch_size must be >= 2 (negatives are needed), got {self.batch_size}"
+            )
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        if self.mixed_precision not in PRECISIONS:
+            raise ValueError(
+                f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}"
+            )
+
+    def as_record(self) -> dict:
+        """Return the config as JSON-ready values."""
+        return asdict(self)
+
+
+def image_loader(images: torch.Tensor, batch_size: int, seed: int = 0) -> DataLoader:
+    """Return a shuffling loader of uint8 image batches (labels are not included)."""
+    if images.ndim != 3 or images.dtype != torch.uint8:
+        raise ValueError(
+            f"expected uint8 images (N, H, W), got {images.dtype} {tuple(images.shape)}"
+        )
+    if len(images) < batch_size:
+        raise ValueError(f"batch_size {batch_size} is larger than the {len(images)} images")
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(
+        TensorDataset(images),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=generator,
+    )
+
+
+def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
+    """Return loss_fn(model, batch) for the training loop: two views of each image, NT-Xent."""
+
+    def loss_fn(model: torch.nn.Module, batch) -> torch.Tensor:
+        images = batch[0] if isinstance(batch, (list, tuple)) else batch
+        with torch.autocast(images.device.type, enabled=False), torch.no_grad():
+            x = to_float_images(images)
+            views = torch.cat([augment(x), augment(x)]).clamp_(0, 1)
+        z = model(views.contiguous(memory_format=torch.channels_last))
+        n = images.shape[0]
+        with torch.autocast(z.device.type, enabled=False):  # the loss in fp32 under bf16
+            return nt_xent(z[:n].float(), z[n:].float(), temperature)
+
+    return loss_fn
+
+
+@torch.no_grad()
+def encode(
+    encoder: torch.nn.Module,
+    images: torch.Tensor,
+    batch_size: int = 1000,
+    grid: int | None = None,
+) -> torch.Tensor:
+    """Return a ConvEncoder's features (N, D) of uint8 or [0, 1] images, in eval mode, on the CPU."""
+    was_training = encoder.training
+    encoder.eval()
+    device = next(encoder.parameters()).device
+    out = []
+    for start in range(0, len(images), batch_size):
+        x = to_float_images(images[start : start + batch_size]).to(device)
+        x = x.contiguous(memory_format=torch.channels_last)
+        out.append(encoder(x, grid=grid).float().cpu())
+    encoder.train(was_training)
+    return torch.cat(out)
+
+
+def knn_monitor(images: torch.Tensor, labels: torch.Tensor, k: int = 20) -> Callable:
+    """Return eval_fn(model) -> {'knn_acc': ...}: kNN on half the labeled images, scored on the rest."""
+    half = len(images) // 2
+
+    def eval_fn(model: torch.nn.Module) -> dict[str, float]:
+        encoder = getattr(model, "encoder", model)
+        feats = encode(encoder, images)
+        predicted = knn_predict(feats[:half], labels[:half], feats[half:], k=k)
+        return {"knn_acc": float((predicted == labels[half:].numpy()).mean())}
+
+    return eval_fn
+
+
+def pretrain(
+    config: SimCLRConfig,
+    images: torch.Tensor,
+    run_dir: Path,
+    monitor: tuple[torch.Tensor, torch.Tensor] | None = None,
+    live_plot: bool = True,
+) -> tuple[SimCLRModel, dict]:
+    """Pretrain a SimCLRModel on unlabeled uint8 images; return it (eval mode) and the history."""
+    torch.manual_seed(config.seed)
+    model = SimCLRModel(config.encoder).to(memory_format=torch.channels_last)
+    loader = image_loader(images, config.batch_size, config.seed)
+    steps = max(1, round(config.epochs * len(loader)))
+    eval_fn = knn_monitor(*monitor) if monitor is not None else None
+    train_config = TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        warmup_steps=min(steps - 1, round(config.warmup_epochs * len(loader))),
+        schedule="cosine",
+        eval_every=max(1, steps // max(1, config.evals)),
+        checkpoint_every=max(50, steps // 10),
+        log_every=max(1, min(10, steps // 10)),
+        grad_clip=None,
+        mixed_precision=config.mixed_precision,
+        seed=config.seed,
+        live_plot=live_plot,
+        extra={"simclr": config.as_record(), "images": len(images)},
+    )
+    history = train(
+        model,
+        loader,
+        simclr_loss_fn(make_augment(config.augment), config.temperature),
+        train_config,
+        eval_fn=eval_fn,
+    )
+    return model.eval(), history
+
+
+@torch.no_grad()
+def view_matching_accuracy(
+    model: torch.nn.Module, images: torch.Tensor, augment: AugmentConfig = STRONG, seed: int = 0
+) -> float:
+    """Return how often a view's nearest other view (encoder features) is its partner."""
+    encoder = getattr(model, "encoder", model)
+    torch.manual_seed(seed)
+    x = to_float_images(images)
+    pipeline = make_augment(augment, size=x.shape[-1])
+    v1, v2 = pipeline(x).clamp(0, 1), pipeline(x).clamp(0, 1)
+    return contrastive_accuracy(encode(encoder, v1), encode(encoder, v2))
+
+
+REFERENCE_DIR = DATA_DIR / "reference" / "simclr_fmnist"
+ARTIFACT_NAME = "simclr_fmnist"  # where notebook 06 saves the encoder it trained
+
+
+def training_record(config: SimCLRConfig, history: dict, parameters: int) -> dict:
+    """Return what is saved beside the weights about how they were trained."""
+    return {
+        "simclr": config.as_record(),
+        "history": history,
+        "images_per_s": throughput(history),
+        "parameters": parameters,
+        "wall_seconds": history["seconds"],
+        "precision_used": (
+            detected_precision() if config.mixed_precision == "auto" else config.mixed_precision
+        ),
+    }
+
+
+def images_seen(folder: Path) -> int:
+    """Return how many training images a saved model saw (0 when there is none)."""
+    path = Path(folder) / "config.json"
+    if not path.is_file():
+        return 0
+    return int(
+        json.loads(path.read_text()).get("training", {}).get("history", {}).get("samples", 0)
+    )
+
+
+def load_pretrained() -> tuple[SimCLRModel, str]:
+    """Return the longest-trained SimCLR model available and where it came from.
+
+    Candidates: notebook 06's own run (artifacts/simclr_fmnist) and the committed reference
+    checkpoint (data/reference/simclr_fmnist).
+    """
+    candidates = [
+        (artifact_dir(ARTIFACT_NAME), "notebook 06's own run"),
+        (REFERENCE_DIR, "the reference checkpoint"),
+    ]
+    seen = [(images_seen(folder), folder, name) for folder, name in candidates]
+    best = max(seen, key=lambda item: item[0])
+    if best[0] == 0:
+        raise FileNotFoundError(
+            "no pretrained SimCLR model: run notebook 06, or "
+            "`python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist`"
+        )
+    return load_model(best[1]), f"{best[2]} ({best[0]:,} images seen)"
+
+
+def pixel_features(images: torch.Tensor) -> torch.Tensor:
+    """Return raw pixels as features: (N, H*W) floats in [0, 1] (the no-learning baseline)."""
+    return to_float_images(images).flatten(1)
+
+
+# Ways to read the frozen encoder for a probe: (grid the last map is averaged to, L2-normalise?).
+READOUTS = {"global": (1, False), "global+L2": (1, True), "2x2": (2, False), "2x2+L2": (2, True)}
+PROBE_READOUT = "2x2+L2"  # chosen on the val split, never on test (notebook 06, section 6)
+
+
+def encoder_features(
+    model: torch.nn.Module, readout: str = PROBE_READOUT
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Return a function images -> frozen encoder features (before the head), read as READOUTS says."""
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {list(READOUTS)}, got {readout!r}")
+    grid, normalize = READOUTS[readout]
+    encoder = getattr(model, "encoder", model)
+
+    def features(images: torch.Tensor) -> torch.Tensor:
+        x = encode(encoder, images, grid=grid)
+        return torch.nn.functional.normalize(x, dim=1) if normalize else x
+
+    return features
+
+
+def linear_probe_accuracies(
+    features_fn: Callable[[torch.Tensor], torch.Tensor],
+    pool: tuple[torch.Tensor, torch.Tensor],
+    test: tuple[torch.Tensor, torch.Tensor],
+    n_labels: int = 100,
+    seeds: int | Sequence[int] = 3,
+) -> list[float]:
+    """Return the accuracy on `test` of a linear probe fitted on n_labels stratified labels, per seed."""
+    pool_images, pool_labels = pool
+    test_images, test_labels = test
+    test_x = features_fn(test_images)
+    accuracies = []
+    for seed in range(seeds) if isinstance(seeds, int) else seeds:
+        idx = torch.tensor(sample_labeled(pool_labels.numpy(), n_labels, seed))
+        predicted = linear_probe_predict(
+            features_fn(pool_images[idx]), pool_labels[idx].numpy(), test_x, seed=seed
+        )
+        accuracies.append(float((predicted == test_labels.numpy()).mean()))
+    return accuracies
+
+
+def readout_accuracies(
+    model: torch.nn.Module,
+    pool: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    n_labels: int = 100,
+    seeds: Sequence[int] = range(10, 20),
+) -> dict[str, list[float]]:
+    """Return each read-out's probe accuracies on the val split (to choose one without the test set)."""
+    return {
+        name: linear_probe_accuracies(encoder_features(model, name), pool, val, n_labels, seeds)
+        for name in READOUTS
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
+    """Return the SimCLRConfig and output folder of a command line (defaults: SimCLRConfig())."""
+    base = SimCLRConfig()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=float, default=base.epochs)
+    parser.add_argument("--batch-size", type=int, default=base.batch_size)
+    parser.add_argument("--lr", type=float, default=base.lr)
+    parser.add_argument("--temperature", type=float, default=base.temperature)
+    parser.add_argument("--projection-dim", type=int, default=base.encoder.projection_dim)
+    parser.add_argument("--pool-grid", type=int, default=base.encoder.pool_grid)
+    parser.add_argument("--widths", type=int, nargs="+", default=list(base.encoder.widths))
+    parser.add_argument("--convs-per-block", type=int, default=base.encoder.convs_per_block)
+    parser.add_argument("--crop-scale-min", type=float, default=base.augment.crop_scale_min)
+    parser.add_argument("--mixed-precision", choices=PRECISIONS, default=base.mixed_precision)
+    parser.add_argument("--seed", type=int, default=base.seed)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the saved model")
+    args = parser.parse_args(argv)
+    config = SimCLRConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        temperature=args.temperature,
+        augment=replace(base.augment, crop_scale_min=args.crop_scale_min),
+        encoder=replace(
+            base.encoder,
+            projection_dim=args.projection_dim,
+            pool_grid=args.pool_grid,
+            widths=tuple(args.widths),
+            convs_per_block=args.convs_per_block,
+        ),
+        mixed_precision=args.mixed_precision,
+        seed=args.seed,
+    )
+    return config, args.out
+
+
+def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Path:
+    """Plot the training loss and the kNN monitor against epochs into folder/training_curve.png."""
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
+    loss_ax.plot([s / steps_per_epoch for s in history["step"]], history["loss"], lw=1)
+    loss_ax.set(title="training loss", xlabel="epoch", ylabel="NT-Xent (nats)")
+    points = [(e["step"] / steps_per_epoch, e["knn_acc"]) for e in history["eval"]]
+    if points:
+        knn_ax.plot(*zip(*points, strict=True), "o-")
+    knn_ax.set(title="kNN monitor (2,000 val images)", xlabel="epoch", ylabel="kNN accuracy")
+    for ax in (loss_ax, knn_ax):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(folder) / "training_curve.png"
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: pretrain on the 'train' split, save the model, its history and curve."""
+    from course_lib.data.sources import load_fashion_mnist
+    from course_lib.data.splits import image_split
+
+    config, out = parse_args(argv)
+    images, labels = load_fashion_mnist("train")
+    split = image_split()
+    train_images = images[split["train"]]
+    val = torch.tensor(split["val"][: config.monitor_images])
+    started = time.time()
+    model, history = pretrain(
+        config,
+        train_images,
+        artifact_dir(f"simclr_cli_{out.name}"),
+        monitor=(images[val], labels[val]),
+        live_plot=False,
+    )
+    extra = training_record(config, history, count_parameters(model))
+    extra["wall_seconds"] = time.time() - started
+    save_model(model, out, extra={"training": json.loads(json.dumps(extra, default=str))})
+    save_training_curve(history, len(train_images) // config.batch_size, out)
+    print(f"saved to {out}: knn_acc {history['eval'][-1]['knn_acc']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

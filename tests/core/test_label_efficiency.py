@@ -1,0 +1,65 @@
+"""The multiplier: interpolation on log-x, lower bounds, the best-baseline envelope, the file."""
+
+import json
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+from course_lib.core import label_efficiency as le
+
+
+def curve(points):
+    return le.summarize({n: [s] for n, s in points.items()})
+
+
+def test_summarize_mean_std_and_seeds():
+    summary = le.summarize({100: [0.5, 0.7], 10: [0.2, 0.2]})
+    assert list(summary) == ["10", "100"]
+    assert summary["100"]["mean"] == pytest.approx(0.6)
+    assert summary["100"]["std"] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="no scores"):
+        le.summarize({10: []})
+
+
+def test_labels_needed_interpolates_on_log_x():
+    points = [(100, 0.4), (1000, 0.6)]
+    needed, bound = le.labels_needed(points, 0.5)
+    assert needed == pytest.approx(math.sqrt(100 * 1000)) and not bound
+    assert le.labels_needed(points, 0.3) == (100.0, False)
+    assert le.labels_needed(points, 0.9) == (1000.0, True)  # never reached: a lower bound
+
+
+def test_multipliers_against_scratch_and_the_best_baseline():
+    curves = {
+        "pretrained": curve({100: 0.6, 1000: 0.8}),
+        "scratch": curve({100: 0.3, 1000: 0.6, 10000: 0.8}),
+        "tfidf": curve({100: 0.4, 1000: 0.7, 10000: 0.75}),
+    }
+    result = le.multipliers(curves, "pretrained", ["scratch", "tfidf"])
+    assert result["multiplier_at_100"] == pytest.approx(10.0)
+    # envelope: 0.4 @100, 0.7 @1000 -> 0.6 is reached at 10**(2 + 2/3) labels
+    assert result["multiplier_vs_best_baseline"] == pytest.approx(10 ** (2 + 2 / 3) / 100)
+    assert not result["multiplier_vs_best_baseline_is_lower_bound"]
+    with pytest.raises(ValueError, match="no point at 30"):
+        le.multipliers(curves, "pretrained", ["scratch"], at=30)
+
+
+def test_write_track_merges_tracks(tmp_path, monkeypatch):
+    monkeypatch.setattr(le, "results_path", lambda name, profile: tmp_path / name)
+    le.write_track("text", {"multiplier_at_100": 4.0}, "cpu")
+    content = le.write_track("images", {"multiplier_at_100": 2.0}, "cpu")
+    saved = json.loads((tmp_path / le.RESULTS_FILE).read_text())
+    assert saved == content and set(saved) == {"profile", "text", "images"}
+    with pytest.raises(ValueError, match="track"):
+        le.write_track("audio", {}, "cpu")
+
+
+def test_plot_has_one_line_per_method():
+    ax = le.plot_curves(
+        {"a": curve({10: 0.1, 100: 0.5}), "b": curve({10: 0.2, 100: 0.3})}, "macro_f1"
+    )
+    assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2

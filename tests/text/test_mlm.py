@@ -1,0 +1,137 @@
+"""Masked-LM pieces: blocks, model, loss at masked positions only, held-out loss and baseline."""
+
+import math
+
+import pytest
+import torch
+
+from course_lib.text import mlm
+from course_lib.text.masking import mask_tokens
+from course_lib.text.tokenizer import build_tokenizer
+
+TEXTS = ["the cat sat on the mat .", "a dog lay on the rug near the door ."] * 30
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return build_tokenizer(TEXTS, 60)
+
+
+def test_pack_blocks(tokenizer):
+    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    assert blocks.shape[1] == 16 and blocks.dtype == torch.long
+    assert (blocks[:, 0] == tokenizer.cls_token_id).all() and (
+        blocks[:, -1] == tokenizer.sep_token_id
+    ).all()
+    with pytest.raises(ValueError, match="seq_len"):
+        mlm.pack_blocks(tokenizer, TEXTS, 4)
+    with pytest.raises(ValueError, match="empty"):
+        mlm.pack_blocks(tokenizer, [], 16)
+    with pytest.raises(ValueError, match="too few"):
+        mlm.pack_blocks(tokenizer, ["cat"], 64)
+
+
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_masked_only_loss_equals_the_full_loss(tokenizer, architecture):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
+    model.eval()
+    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = mask_tokens(
+        blocks,
+        tokenizer.mask_token_id,
+        len(tokenizer),
+        tokenizer.all_special_ids,
+        0.3,
+        torch.Generator().manual_seed(0),
+    )
+    ours = mlm.masked_lm_loss(model, {"input_ids": inputs, "labels": labels})
+    full = model(input_ids=inputs, labels=labels).loss
+    assert torch.allclose(ours, full, atol=1e-5)
+    with pytest.raises(ValueError, match="divisible"):
+        mlm.build_bert(60, 30, 1, 4, 16)
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        mlm.build_bert(60, 32, 1, 2, 16, architecture="gpt")
+    with pytest.raises(TypeError, match="BertForMaskedLM or ModernBertForMaskedLM"):
+        mlm.encoder_and_head(torch.nn.Linear(2, 2))
+
+
+def test_modernbert_layout_saves_and_loads_like_a_checkpoint(tokenizer, tmp_path):
+    from transformers import AutoModelForMaskedLM, pipeline
+
+    model = mlm.build_bert(len(tokenizer), 32, 2, 2, 16)
+    assert model.config.model_type == "modernbert" and model.config.layer_types == [
+        "full_attention",
+        "full_attention",
+    ]
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    again = AutoModelForMaskedLM.from_pretrained(tmp_path)
+    assert type(again).__name__ == "ModernBertForMaskedLM"
+    fill = pipeline("fill-mask", model=again, tokenizer=tokenizer, device=-1)
+    assert len(fill("the cat [MASK] on the mat .", top_k=3)) == 3
+
+
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_training_gets_below_the_unigram_baseline(tokenizer, architecture):
+    torch.manual_seed(0)
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
+    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
+    baseline = mlm.unigram_baseline(blocks, labels, len(tokenizer))
+    before = mlm.heldout_loss(model, inputs, labels)
+    optimizer = torch.optim.AdamW(model.parameters(), 5e-3)
+    for _ in range(100):
+        x, y = mask_tokens(
+            blocks, tokenizer.mask_token_id, len(tokenizer), tokenizer.all_special_ids, 0.3
+        )
+        loss = mlm.masked_lm_loss(model, {"input_ids": x, "labels": y})
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    after = mlm.heldout_loss(model, inputs, labels)
+    assert after < before and after < baseline - 0.3  # the context of this toy text is predictive
+
+
+def test_unigram_baseline_is_the_entropy_of_frequencies():
+    train = torch.tensor([[1, 1, 2, 3]])
+    labels = torch.tensor([[1, -100, 2, 3]])
+    counts = torch.tensor([0, 2, 1, 1]) + 1.0
+    p = counts / counts.sum()
+    want = -(torch.log(p[1]) + torch.log(p[2]) + torch.log(p[3])) / 3
+    assert mlm.unigram_baseline(train, labels, 4) == pytest.approx(float(want))
+    assert mlm.perplexity(math.log(50)) == pytest.approx(50)
+
+
+@pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
+def test_flops_and_matmul_speed(tokenizer, architecture):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
+    assert mlm.train_flops_per_token(model, 16, 0.15) > 6 * 32 * 32
+    assert mlm.matmul_gflops(64, seconds=0.05) > 0
+
+
+def test_top_k_accuracy_counts_hits_at_masked_positions(tokenizer):
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
+    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
+    assert mlm.top_k_accuracy(model, inputs, labels, k=len(tokenizer)) == 1.0
+    assert 0.0 <= mlm.top_k_accuracy(model, inputs, labels, k=1) < 1.0
+    most = int(torch.bincount(blocks.flatten()).argmax())
+    targets = labels[labels != -100]
+    want = float((targets == most).float().mean())
+    assert mlm.unigram_top_k_accuracy(blocks, labels, k=1) == pytest.approx(want)
+
+
+def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
+    import json
+
+    from transformers import AutoModelForMaskedLM
+
+    out = tmp_path / "tiny_mlm"
+    mlm.main(["--profile", "smoke", "--steps", "3", "--out", str(out)])
+    record = json.loads((out / "training.json").read_text())
+    assert record["steps"] == 3 and record["architecture"] == "modernbert"
+    assert "--steps 3" in record["command"]
+    assert AutoModelForMaskedLM.from_pretrained(out).config.model_type == "modernbert"
+    card = (out / "README.md").read_text()
+    assert "top5_accuracy_random_init" in card and "--steps 3" in card
+    assert (out / "training_curve.png").stat().st_size > 1000

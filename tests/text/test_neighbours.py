@@ -1,0 +1,18 @@
+"""Nearest tokens by cosine similarity."""
+
+import pytest
+import torch
+
+from course_lib.text.neighbours import nearest_tokens
+from course_lib.text.tokenizer import build_tokenizer
+
+
+def test_nearest_tokens():
+    tokenizer = build_tokenizer(["cat dog car bus"] * 20, 40)
+    embeddings = torch.randn(len(tokenizer), 8)
+    cat, dog = tokenizer.convert_tokens_to_ids("cat"), tokenizer.convert_tokens_to_ids("dog")
+    embeddings[dog] = embeddings[cat] * 2  # same direction
+    assert nearest_tokens(embeddings, tokenizer, "cat", 1) == ["dog"]
+    assert "cat" not in nearest_tokens(embeddings, tokenizer, "cat", 5)
+    with pytest.raises(ValueError, match="single token"):
+        nearest_tokens(embeddings, tokenizer, "zebra")

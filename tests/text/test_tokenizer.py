@@ -1,0 +1,58 @@
+"""The course's WordPiece tokenizer: real vocabulary, special tokens, save/load via AutoTokenizer."""
+
+import pytest
+from transformers import AutoTokenizer
+
+from course_lib.text.tokenizer import (
+    SPECIAL_TOKENS,
+    build_tokenizer,
+    canonical_ids,
+    train_wordpiece,
+    wrap,
+)
+
+TEXTS = ["The cat sat on the mat.", "Photosynthesis converts light into chemical energy."] * 50
+
+
+def test_trained_tokenizer_has_its_vocabulary_and_special_tokens(tmp_path):
+    tok = build_tokenizer(TEXTS, 120)
+    assert 60 < len(tok) <= 120  # not the 5-token vocabulary of BertTokenizerFast(vocab_file=...)
+    for token in SPECIAL_TOKENS:
+        assert tok.convert_tokens_to_ids(token) != tok.unk_token_id or token == "[UNK]"
+    ids = tok("The cat sat.")["input_ids"]
+    assert ids[0] == tok.cls_token_id and ids[-1] == tok.sep_token_id
+    assert tok.unk_token_id not in ids
+    tok.save_pretrained(tmp_path)
+    again = AutoTokenizer.from_pretrained(tmp_path)
+    assert len(again) == len(tok) and again("The cat sat.")["input_ids"] == ids
+    assert again.mask_token == "[MASK]" and again.pad_token_id == 0
+
+
+def test_lower_cases_and_marks_word_pieces():
+    tok = build_tokenizer(TEXTS, 120)
+    pieces = tok.tokenize("CATS")
+    assert pieces[0].startswith("cat") and all(p.startswith("##") for p in pieces[1:])
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="vocab_size"):
+        train_wordpiece(TEXTS, 10)
+    from tokenizers import Tokenizer, models
+
+    with pytest.raises(ValueError, match="special tokens"):
+        wrap(Tokenizer(models.WordPiece({"a": 0, "[UNK]": 1}, unk_token="[UNK]")))
+
+
+def test_training_twice_gives_the_same_ids():
+    texts = [f"the {w} sat on the mat near a {w}ish door ." for w in ("cat", "dog", "bird")] * 20
+    first, second = train_wordpiece(texts, 80), train_wordpiece(texts, 80)
+    assert first.get_vocab() == second.get_vocab()
+    assert [first.token_to_id(t) for t in SPECIAL_TOKENS] == list(range(len(SPECIAL_TOKENS)))
+    assert first.encode("the cat sat").ids == second.encode("the cat sat").ids
+
+
+def test_canonical_ids_keep_the_tokens_and_put_specials_first():
+    vocab = {"##b": 7, "[PAD]": 3, "a": 1, "[UNK]": 0, "[CLS]": 2, "[SEP]": 4, "[MASK]": 5}
+    ids = canonical_ids(vocab)
+    assert set(ids) == set(vocab) and sorted(ids.values()) == list(range(len(vocab)))
+    assert [t for t, _ in sorted(ids.items(), key=lambda kv: kv[1])][:5] == list(SPECIAL_TOKENS)

@@ -1,0 +1,148 @@
+"""SimCLR pretraining on a few random images, the probe helpers and choosing the pretrained model."""
+
+import pytest
+import torch
+
+from course_lib.vision.augment import NO_AUGMENT, WEAK, make_augment
+from course_lib.vision.encoders import EncoderConfig, SimCLRModel, save_model
+from course_lib.vision.simclr import (
+    READOUTS,
+    SimCLRConfig,
+    encode,
+    encoder_features,
+    image_loader,
+    images_seen,
+    knn_monitor,
+    linear_probe_accuracies,
+    parse_args,
+    pixel_features,
+    pretrain,
+    readout_accuracies,
+    save_training_curve,
+    simclr_loss_fn,
+    training_record,
+    view_matching_accuracy,
+)
+
+TINY = EncoderConfig(widths=(4, 8), projection_hidden=8, projection_dim=4)
+
+
+def fake_data(n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two 'classes': bright top half or bright bottom half."""
+    torch.manual_seed(0)
+    labels = torch.arange(n) % 2
+    images = (torch.rand(n, 28, 28) * 60).to(torch.uint8)
+    for i, y in enumerate(labels):
+        rows = slice(0, 14) if y == 0 else slice(14, 28)
+        images[i, rows] += 150
+    return images, labels
+
+
+def test_loss_fn_gives_a_finite_scalar():
+    images, _ = fake_data(8)
+    loss = simclr_loss_fn(make_augment(WEAK), 0.5)(SimCLRModel(TINY), (images,))
+    assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+def test_loss_is_computed_in_fp32_under_bf16_autocast():
+    images, _ = fake_data(8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = simclr_loss_fn(make_augment(WEAK), 0.1)(SimCLRModel(TINY), (images,))
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_command_line_defaults_are_the_config_defaults_and_options_apply(tmp_path):
+    config, out = parse_args(["--out", str(tmp_path)])
+    assert config == SimCLRConfig() and out == tmp_path
+    options = "--temperature 0.3 --projection-dim 32 --pool-grid 2 --crop-scale-min 0.5"
+    config, _ = parse_args([*options.split(), "--mixed-precision", "no", "--out", "x"])
+    assert (config.temperature, config.encoder.projection_dim, config.encoder.pool_grid) == (
+        0.3,
+        32,
+        2,
+    )
+    assert config.augment.crop_scale_min == 0.5 and config.mixed_precision == "no"
+    with pytest.raises(SystemExit):
+        parse_args(["--mixed-precision", "fp64", "--out", "x"])
+    with pytest.raises(ValueError, match="pool_grid"):
+        parse_args(["--pool-grid", "0", "--out", "x"])
+    config, _ = parse_args("--widths 8 16 --convs-per-block 2 --lr 4e-3 --out x".split())
+    assert config.encoder.widths == (8, 16) and config.encoder.convs_per_block == 2
+    assert config.lr == 4e-3
+    with pytest.raises(ValueError, match="widths"):
+        parse_args("--widths 8 0 --out x".split())
+
+
+def test_training_curve_is_saved(tmp_path):
+    history = {"step": [1, 2, 3], "loss": [5.0, 4.0, 3.5], "eval": [{"step": 3, "knn_acc": 0.5}]}
+    assert save_training_curve(history, 2, tmp_path).is_file()
+
+
+def test_pretrain_runs_resumes_and_records(tmp_path):
+    images, labels = fake_data()
+    config = SimCLRConfig(epochs=2, batch_size=16, encoder=TINY, evals=2, augment=WEAK)
+    model, history = pretrain(
+        config, images, tmp_path / "run", monitor=(images, labels), live_plot=False
+    )
+    assert history["samples"] == 2 * 64
+    assert len(history["eval"]) == 2 and 0.0 <= history["eval"][-1]["knn_acc"] <= 1.0
+    assert not model.training
+    again, same = pretrain(config, images, tmp_path / "run", live_plot=False)  # finished: resumes
+    assert same["samples"] == history["samples"]
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.allclose(again(x), model(x))
+    folder = save_model(
+        model, tmp_path / "saved", extra={"training": training_record(config, history, 1)}
+    )
+    assert images_seen(folder) == 128 and images_seen(tmp_path / "nothing") == 0
+    assert training_record(config, history, 1)["precision_used"] in ("no", "bf16")
+
+
+def test_knn_monitor_and_probe_on_separable_data():
+    images, labels = fake_data()
+    assert view_matching_accuracy(SimCLRModel(TINY), images[:8], NO_AUGMENT) == 1.0
+    assert knn_monitor(images, labels)(SimCLRModel(TINY))["knn_acc"] >= 0.0
+    accs = linear_probe_accuracies(pixel_features, (images, labels), (images, labels), 10, 2)
+    assert len(accs) == 2 and min(accs) > 0.9  # two bright halves: pixels separate them
+
+
+def test_readouts_pool_the_last_map_and_normalise_without_touching_the_model():
+    images, labels = fake_data(16)
+    torch.manual_seed(0)
+    model = SimCLRModel(TINY).train()
+    plain = encode(model.encoder, images)
+    assert torch.allclose(encoder_features(model, "global")(images), plain, atol=1e-6)
+    assert torch.allclose(
+        encoder_features(model, "global+L2")(images),
+        torch.nn.functional.normalize(plain, dim=1),
+        atol=1e-6,
+    )
+    grid = encoder_features(model, "2x2+L2")(images)
+    assert grid.shape == (16, 4 * TINY.widths[-1])
+    assert torch.allclose(grid.norm(dim=1), torch.ones(16), atol=1e-5)
+    assert model.training  # the probe reads in eval mode and gives the mode back
+    scores = readout_accuracies(model, (images, labels), (images, labels), 4, seeds=[5, 6])
+    assert list(scores) == list(READOUTS) and all(len(v) == 2 for v in scores.values())
+    with pytest.raises(ValueError, match="readout must be one of"):
+        encoder_features(model, "3x3")
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="batch_size"):
+        SimCLRConfig(batch_size=1)
+    with pytest.raises(ValueError, match="temperature"):
+        SimCLRConfig(temperature=0)
+    with pytest.raises(ValueError, match="mixed_precision must be one of"):
+        SimCLRConfig(mixed_precision="fp64")
+    with pytest.raises(ValueError, match="uint8"):
+        image_loader(torch.rand(10, 28, 28), 4)
+    with pytest.raises(ValueError, match="larger than"):
+        image_loader(torch.zeros(3, 28, 28, dtype=torch.uint8), 4)
+
+
+def test_load_pretrained_returns_the_reference_when_nothing_was_trained():
+    from course_lib.vision.simclr import REFERENCE_DIR, load_pretrained
+
+    model, where = load_pretrained()
+    assert isinstance(model, SimCLRModel) and "images seen" in where
+    assert (REFERENCE_DIR / "README.md").is_file(), "the reference checkpoint needs its model card"
