@@ -21,6 +21,7 @@ scratch = Path(tempfile.gettempdir()) / f"ssl-course-tests-{worker}"
 shutil.rmtree(scratch, ignore_errors=True)  # every session starts from nothing, like a new learner
 os.environ["COURSE_ARTIFACTS_DIR"] = str(scratch)
 os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["COURSE_STRICT_CHECKS"] = "1"  # a notebook claim that does not hold fails the test
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(GUARD)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
