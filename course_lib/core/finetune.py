@@ -1,8 +1,17 @@
-"""Fine-tuning a classifier on a few labels with the course's training loop: a validation split
-carved from the labeled examples only, train vs validation curves, early stopping."""
+"""The course's one recipe for training a classifier on a few labels, text or images.
 
+The number of training steps is chosen the way every method of the course chooses its knobs
+(`course_lib.data.splits.labeled_holdout`): train on four fifths of the labeled examples, keep the
+step with the lowest cross-entropy on the held-out fifth, then train a fresh copy on *all* the
+labeled examples for that many steps. The test set is never involved.
+"""
+
+import shutil
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,31 +20,42 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.metrics import classification_scores
 from course_lib.core.training import TrainConfig, train
+from course_lib.data.splits import labeled_holdout
 
 
-def labeled_holdout(labels, fraction: float = 0.2, seed: int = 0) -> tuple[list[int], list[int]]:
-    """Split labeled positions into (fit, validation), stratified, at least one of each per class
-    when the class has two or more examples; the test set is never involved."""
-    labels = np.asarray(labels)
-    if not 0 < fraction < 1 or len(labels) < 2:
-        raise ValueError(
-            f"expected 0 < fraction < 1 and at least 2 labels, got {fraction}, {len(labels)}"
-        )
-    rng = np.random.default_rng(seed)
-    fit, val = [], []
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        n_val = int(round(len(members) * fraction)) if len(members) > 1 else 0
-        n_val = min(max(n_val, 1 if len(members) > 1 else 0), len(members) - 1)
-        val += members[:n_val].tolist()
-        fit += members[n_val:].tolist()
-    if not val:
-        val, fit = fit[-1:], fit[:-1]
-    return sorted(fit), sorted(val)
+@dataclass(frozen=True)
+class Recipe:
+    """How a classifier is trained on labels: rates, epoch budget, batch, evaluations."""
+
+    lr: float  # the new head's learning rate (every weight's, for a model from scratch)
+    body_lr: float | None = None  # the pretrained body's rate (None: the head's)
+    epochs: int = 30  # passes over the labeled examples, before the holdout choice
+    batch_size: int = 32
+    min_steps: int = 100  # tiny label sets still get this many steps
+    evals: int = 10  # validation evaluations in the run that chooses the step
+    schedule: str = "cosine"
+    warmup_frac: float = 0.0
+    weight_decay: float = 0.01
+    mixed_precision: str = "no"
+
+    def __post_init__(self) -> None:
+        """Refuse settings that cannot train."""
+        if not self.lr > 0 or (self.body_lr is not None and not self.body_lr >= 0):
+            raise ValueError(f"lr must be positive and body_lr >= 0, got {self.lr}, {self.body_lr}")
+        if min(self.epochs, self.batch_size, self.min_steps, self.evals) < 1:
+            raise ValueError(
+                "epochs, batch_size, min_steps and evals must be >= 1, got "
+                f"{self.epochs}, {self.batch_size}, {self.min_steps}, {self.evals}"
+            )
+
+    def steps_for(self, n_examples: int) -> int:
+        """Return the step budget for n examples: `epochs` passes, at least `min_steps`."""
+        per_epoch = -(-n_examples // min(self.batch_size, n_examples))
+        return max(self.min_steps, self.epochs * per_epoch)
 
 
 def two_speed_optimizer(
-    model: torch.nn.Module, head: torch.nn.Module, lr: float, body_lr: float, weight_decay=0.01
+    model: nn.Module, head: nn.Module, lr: float, body_lr: float, weight_decay=0.01
 ) -> torch.optim.AdamW:
     """AdamW where the new `head` learns at `lr` and every other (pretrained) weight at `body_lr`
     (ULMFiT's discriminative fine-tuning in its simplest form)."""
@@ -49,7 +69,7 @@ def two_speed_optimizer(
 
 
 @torch.no_grad()
-def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """Return the model's logits for every row of `x`, in eval mode, batch by batch."""
     if len(x) == 0:
         raise ValueError("expected at least one example (an image or a document) to predict")
@@ -60,59 +80,154 @@ def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 25
     return logits
 
 
-def predict(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
     """Return predicted classes (numpy) for every row of `x`."""
     return predict_logits(model, x, batch_size).argmax(1).numpy()
 
 
 def classifier_eval_fn(
     train_xy: tuple[torch.Tensor, torch.Tensor],
-    val_xy: tuple[torch.Tensor, torch.Tensor] | None,
-    n_classes: int = 10,
+    val_xy: tuple[torch.Tensor, torch.Tensor],
+    n_classes: int,
     max_train_eval: int = 128,
 ) -> Callable[[nn.Module], dict[str, float]]:
-    """Return eval_fn(model): loss on (up to max_train_eval) training images, and validation
-    loss and macro-F1 when there is a validation split."""
+    """Return eval_fn(model): loss on (up to max_train_eval) training examples, validation loss
+    and validation macro-F1."""
     tx, ty = train_xy[0][:max_train_eval], train_xy[1][:max_train_eval]
 
     def eval_fn(model: nn.Module) -> dict[str, float]:
-        scores = {"train_loss": F.cross_entropy(predict_logits(model, tx), ty).item()}
-        if val_xy is not None:
-            logits = predict_logits(model, val_xy[0])
-            f1 = classification_scores(val_xy[1].numpy(), logits.argmax(1).numpy(), n_classes)
-            scores |= {"val_loss": F.cross_entropy(logits, val_xy[1]).item()}
-            scores |= {"val_macro_f1": f1["macro_f1"]}
-        return scores
+        logits = predict_logits(model, val_xy[0])
+        f1 = classification_scores(val_xy[1].numpy(), logits.argmax(1).numpy(), n_classes)
+        return {
+            "train_loss": F.cross_entropy(predict_logits(model, tx), ty).item(),
+            "val_loss": F.cross_entropy(logits, val_xy[1]).item(),
+            "val_macro_f1": f1["macro_f1"],
+        }
 
     return eval_fn
 
 
-def fit_classifier(
-    model: torch.nn.Module,
-    train_xy: tuple[torch.Tensor, torch.Tensor],
-    val_xy: tuple[torch.Tensor, torch.Tensor],
-    config: TrainConfig,
-    batch_size: int = 16,
-    augment=None,
-    optimizer: torch.optim.Optimizer | None = None,
-    progress: bool = True,
+def train_steps(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    recipe: Recipe,
+    run_dir: Path,
+    steps: int,
+    *,
+    val_xy: tuple[torch.Tensor, torch.Tensor] | None = None,
+    n_classes: int | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    seed: int = 0,
+    progress: bool = False,
 ) -> dict:
-    """Train `model` (x -> logits) with cross-entropy; evaluate train and validation loss and
-    macro-F1 every config.eval_every steps; return the loop's history."""
-    (x, y), (vx, vy) = train_xy, val_xy
-    if len(x) != len(y) or len(vx) != len(vy) or not len(x):
-        raise ValueError(
-            f"expected matching examples and labels, got {len(x)}/{len(y)} and {len(vx)}/{len(vy)}"
-        )
-    n_classes = int(max(y.max(), vy.max())) + 1
-    generator = torch.Generator().manual_seed(config.seed)
+    """Train `model` (x -> logits, with a `.head`) with cross-entropy for `steps` steps; with
+    `val_xy`, evaluate `recipe.evals` times and finish with the lowest-validation-loss weights."""
+    if not hasattr(model, "head"):
+        raise TypeError(f"expected a model with a `.head` module, got {type(model).__name__}")
+    shutil.rmtree(run_dir, ignore_errors=True)  # the run is cheap: a rerun starts afresh
+    generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(
-        TensorDataset(x, y), batch_size=min(batch_size, len(x)), shuffle=True, generator=generator
+        TensorDataset(x, y),
+        batch_size=min(recipe.batch_size, len(x)),
+        shuffle=True,
+        drop_last=True,
+        generator=generator,
     )
 
-    def loss_fn(m, batch):
+    def loss_fn(m: nn.Module, batch) -> torch.Tensor:
         inputs, targets = batch
-        return F.cross_entropy(m(augment(inputs) if augment else inputs), targets)
+        if augment is not None:
+            with torch.no_grad():
+                inputs = augment(inputs)
+        return F.cross_entropy(m(inputs), targets)
 
-    eval_fn = classifier_eval_fn(train_xy, val_xy, n_classes, max_train_eval=len(x))
+    body_lr = recipe.lr if recipe.body_lr is None else recipe.body_lr
+    optimizer = two_speed_optimizer(model, model.head, recipe.lr, body_lr, recipe.weight_decay)
+    config = TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=recipe.lr,
+        schedule=recipe.schedule,
+        warmup_steps=int(recipe.warmup_frac * steps),
+        checkpoint_every=10**9,
+        eval_every=max(1, steps // recipe.evals) if val_xy is not None else 0,
+        log_every=max(1, min(10, steps // 10)),
+        mixed_precision=recipe.mixed_precision,
+        seed=seed,
+        live_plot=False,
+        select_best="val_loss" if val_xy is not None else None,
+    )
+    n_classes = n_classes or int(y.max()) + 1
+    eval_fn = classifier_eval_fn((x, y), val_xy, n_classes) if val_xy is not None else None
     return train(model, loader, loss_fn, config, eval_fn, optimizer, progress=progress)
+
+
+def fit_classifier(
+    make_model: Callable[[], nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    recipe: Recipe,
+    run_dir: Path,
+    *,
+    n_classes: int | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> tuple[nn.Module, dict]:
+    """Choose the number of steps on a holdout of the labels, then train a fresh model from
+    `make_model()` on all of them for that many steps; return (model, record of the choice)."""
+    if len(x) != len(y) or len(y) < 2:
+        raise ValueError(f"expected matching examples and labels (>= 2), got {len(x)} / {len(y)}")
+    y = torch.as_tensor(y, dtype=torch.long)
+    n_classes = n_classes or int(y.max()) + 1
+    fit, val = labeled_holdout(y.numpy(), 0.2, seed)
+    budget = recipe.steps_for(len(fit))
+    record = {"budget_steps": budget, "fit": len(fit), "val": len(val), "history": None}
+    if val:  # choose the step on the held-out fifth
+        fit_t, val_t = torch.as_tensor(fit), torch.as_tensor(val)
+        chooser = make_model()
+        history = train_steps(
+            chooser,
+            x[fit_t],
+            y[fit_t],
+            recipe,
+            Path(run_dir) / "choose",
+            budget,
+            val_xy=(x[val_t], y[val_t]),
+            n_classes=n_classes,
+            augment=augment,
+            seed=seed,
+            progress=progress,
+        )
+        record |= {"history": history, "chosen_step": history["best"]["step"]}
+    steps = record.get("chosen_step", recipe.steps_for(len(y)))
+    model = make_model()
+    train_steps(
+        model,
+        x,
+        y,
+        recipe,
+        Path(run_dir) / "refit",
+        steps,
+        n_classes=n_classes,
+        augment=augment,
+        seed=seed,
+        progress=progress,
+    )
+    return model.eval(), record | {"steps": steps, "recipe": asdict(recipe)}
+
+
+def plot_fit(history: dict, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
+    """Plot a run's training and validation loss against steps, with a star at the kept step."""
+    ax = ax or plt.subplots(figsize=(5.5, 3.4))[1]
+    steps = [e["step"] for e in history["eval"]]
+    ax.plot(steps, [e["train_loss"] for e in history["eval"]], "o-", ms=3, label="train loss")
+    ax.plot(steps, [e["val_loss"] for e in history["eval"]], "o-", ms=3, label="validation loss")
+    if history.get("best"):
+        best = history["best"]
+        ax.plot(best["step"], best["val_loss"], "k*", ms=12, label=f"kept: step {best['step']}")
+    ax.set(xlabel="step", ylabel="cross-entropy (nats)", title=title)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return ax

@@ -4,17 +4,23 @@ to match what a pretrained model reaches with 100.
 Labels needed are interpolated linearly in log(number of labels) between measured points.
 """
 
-import json
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.core.paths import results_path
+from course_lib.core.metrics import classification_scores
+from course_lib.core.results import update_results
 
 RESULTS_FILE = "label_efficiency.json"
 TRACKS = ("text", "images")
+# Each track's headline method, fixed in code before the test set is scored (never chosen by it).
+PREREGISTERED = {
+    "images": "simclr_probe",  # the standard SSL read-out: frozen encoder + the course's probe
+    "text": "cbow_probe",  # set by the validation screen of notebook 07 (see SELECTION there)
+}
 
 
 def summarize(scores: Mapping[int, Sequence[float]]) -> dict[str, dict]:
@@ -87,11 +93,75 @@ def write_track(track: str, record: dict, profile: str) -> dict:
     """Merge one track's record into label_efficiency.json (for this profile) and return the file."""
     if track not in TRACKS:
         raise ValueError(f"track must be one of {TRACKS}, got {track!r}")
-    path = results_path(RESULTS_FILE, profile)
-    content = json.loads(path.read_text()) if path.is_file() else {}
-    content.update({"profile": profile, track: record})
-    path.write_text(json.dumps(content, indent=2) + "\n")
-    return content
+    return update_results(RESULTS_FILE, {track: record}, profile)
+
+
+# a method: (labeled positions drawn from the pool, seed) -> predicted classes of the test set
+Method = Callable[[np.ndarray, int], np.ndarray]
+
+
+def run_curves(
+    methods: Mapping[str, Method],
+    counts: Mapping[str, Sequence[int]],
+    seeds: Sequence[int],
+    draw: Callable[[int, int], np.ndarray],
+    y_test: np.ndarray,
+    n_classes: int,
+) -> tuple[dict, dict]:
+    """Run every method at its label counts and seeds on the same draws; score each on the test
+    set once. Return ({method: {n: [scores per seed]}}, {method: predictions at 100, seed 0})."""
+    scores, kept = {m: {} for m in methods}, {}
+    for n in sorted({n for m in methods for n in counts[m]}):
+        tick, line = time.perf_counter(), []
+        for method, run in methods.items():
+            if n not in counts[method]:
+                continue
+            for seed in seeds:
+                predicted = run(draw(n, seed), seed)
+                scores[method].setdefault(n, []).append(
+                    classification_scores(y_test, predicted, n_classes)
+                )
+                if n == 100 and seed == seeds[0]:
+                    kept[method] = predicted
+            line.append(f"{method} {np.mean([s['macro_f1'] for s in scores[method][n]]):.3f}")
+        print(f"{n:5d} labels: " + "  ".join(line) + f"  ({time.perf_counter() - tick:.0f} s)")
+    return scores, kept
+
+
+def curves_of(scores: Mapping[str, Mapping[int, Sequence[dict]]], metric: str = "macro_f1"):
+    """Return summarized curves {method: {"n": {"mean", "std", "seeds"}}} of one metric."""
+    return {
+        m: summarize({n: [s[metric] for s in v] for n, v in by_n.items()})
+        for m, by_n in scores.items()
+    }
+
+
+def seed_curve(curve: Mapping[str, Mapping], seed: int) -> dict:
+    """Return a one-seed copy of a summarized curve (that seed's score as the mean)."""
+    return {n: {"mean": point["seeds"][seed]} for n, point in curve.items()}
+
+
+def multipliers_per_seed(
+    curves: Mapping[str, Mapping[str, Mapping]],
+    method: str,
+    baselines: Sequence[str],
+    at: int = 100,
+    scratch: str = "scratch",
+) -> dict[str, list]:
+    """Return the multipliers of every seed (each seed's curves read on their own)."""
+    per_seed = {"multiplier_at_100_per_seed": [], "multiplier_vs_best_baseline_per_seed": []}
+    per_seed |= {"lower_bound_per_seed": []}
+    for seed in range(len(curves[method][str(at)]["seeds"])):
+        one = {m: seed_curve(curves[m], seed) for m in {method, scratch, *baselines}}
+        result = multipliers(one, method, baselines, at, scratch)
+        per_seed["multiplier_at_100_per_seed"].append(result[f"multiplier_at_{at}"])
+        per_seed["multiplier_vs_best_baseline_per_seed"].append(
+            result["multiplier_vs_best_baseline"]
+        )
+        per_seed["lower_bound_per_seed"].append(
+            result["multiplier_vs_best_baseline_is_lower_bound"]
+        )
+    return per_seed
 
 
 def plot_curves(curves: Mapping[str, Mapping[str, Mapping]], metric: str, ax=None, title: str = ""):
@@ -109,3 +179,43 @@ def plot_curves(curves: Mapping[str, Mapping[str, Mapping]], metric: str, ax=Non
     ax.legend(fontsize=8)
     ax.set_title(title or f"label efficiency: {metric} vs labels")
     return ax
+
+
+def headline(
+    curves: Mapping[str, Mapping[str, Mapping]],
+    method: str,
+    baselines: Sequence[str],
+    scratch: str = "scratch",
+) -> dict:
+    """Return the multipliers of the pre-registered `method` (mean curves and every seed) and
+    print them with their range."""
+    result = multipliers(curves, method, baselines, 100, scratch)
+    result |= multipliers_per_seed(curves, method, baselines, 100, scratch)
+    for key in ("multiplier_at_100", "multiplier_vs_best_baseline"):
+        seeds = result[f"{key}_per_seed"]
+        bound = (
+            " (lower bound: the baseline never got there)"
+            if result[f"{key}_is_lower_bound"]
+            else ""
+        )
+        print(
+            f"{key}: {result[key]:.1f}x on the mean curves{bound}; per seed "
+            + ", ".join(f"{m:.1f}x" for m in seeds)
+            + f" (range {min(seeds):.1f}-{max(seeds):.1f}x)"
+        )
+    return result
+
+
+def goal_report(result: dict, goal: float = 5.0, every_seed: float = 3.0) -> bool:
+    """Print whether the course's goal holds: the multiplier vs the best baseline >= `goal` and
+    every seed's >= `every_seed` (a goal, not a claim: it may honestly not be met)."""
+    mean, seeds = (
+        result["multiplier_vs_best_baseline"],
+        result["multiplier_vs_best_baseline_per_seed"],
+    )
+    met = mean >= goal and min(seeds) >= every_seed
+    print(
+        f"goal ({goal:g}x vs the best baseline, every seed >= {every_seed:g}x): "
+        f"{'MET' if met else 'NOT MET'} ({mean:.1f}x, lowest seed {min(seeds):.1f}x)"
+    )
+    return met

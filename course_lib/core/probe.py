@@ -1,17 +1,28 @@
-"""Frozen features, judged: logistic regression (a linear probe) and k-nearest neighbours."""
+"""Frozen features, judged: the course's one linear probe, and k-nearest neighbours.
+
+The probe's one knob, the regularisation strength C, is chosen the way every method of the course
+chooses its knobs (`course_lib.data.splits.labeled_holdout`): on a stratified fifth of the labeled
+examples, by the lowest validation cross-entropy; the probe is then refitted on all of them.
+"""
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from course_lib.data.splits import labeled_holdout
+
 C_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
+DEFAULT_C = 1.0  # used when some class has a single labeled example (nothing to validate on)
 
 
-def as_features(x) -> np.ndarray:
-    """Return features as a 2-D float array, refusing anything else."""
+def as_features(x) -> np.ndarray | sparse.spmatrix:
+    """Return features as a 2-D float array (sparse matrices stay sparse), refusing anything else."""
+    if sparse.issparse(x):
+        return x
     if isinstance(x, torch.Tensor):
         x = x.detach().float().cpu().numpy()
     x = np.asarray(x, dtype=np.float64)
@@ -20,53 +31,56 @@ def as_features(x) -> np.ndarray:
     return x
 
 
-def fit_linear_probe(features, labels, C: float = 1.0, seed: int = 0) -> Pipeline:
-    """Fit standardisation + multinomial logistic regression on frozen features."""
-    x, y = as_features(features), np.asarray(labels)
-    if len(x) != len(y):
-        raise ValueError(f"{len(x)} feature rows but {len(y)} labels")
-    probe = make_pipeline(
-        StandardScaler(), LogisticRegression(C=C, max_iter=3000, random_state=seed)
-    )
+def as_labels(y, n_rows: int) -> np.ndarray:
+    """Return integer class labels, one per feature row, refusing anything else."""
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n_rows or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(
+            f"expected {n_rows} integer class labels (one per row of features), got "
+            f"{y.dtype} of shape {y.shape}: pass class indices, not probabilities or names"
+        )
+    return y
+
+
+def make_probe(C: float, seed: int = 0, standardize: bool = True) -> Pipeline:
+    """Return an unfitted probe: standardisation (dense features) + logistic regression."""
+    model = LogisticRegression(C=C, max_iter=3000, random_state=seed)
+    return make_pipeline(StandardScaler(), model) if standardize else make_pipeline(model)
+
+
+def choose_c(x, y, grid=C_GRID, seed: int = 0, standardize: bool = True) -> float:
+    """Return the C of `grid` with the lowest cross-entropy on a stratified fifth of the labels."""
+    fit, val = labeled_holdout(y, 0.2, seed)
+    if not val:
+        return DEFAULT_C
+    losses = []
+    for c in grid:
+        probe = make_probe(c, seed, standardize).fit(x[fit], y[fit])
+        losses.append(log_loss(y[val], probe.predict_proba(x[val]), labels=probe.classes_))
+    return float(grid[int(np.argmin(losses))])
+
+
+def fit_probe(features, labels, grid=C_GRID, seed: int = 0, standardize: bool = True) -> Pipeline:
+    """Choose C on a holdout of the labeled examples, then fit the probe on all of them."""
+    x = as_features(features)
+    y = as_labels(labels, x.shape[0])
+    standardize = standardize and not sparse.issparse(x)
+    probe = make_probe(choose_c(x, y, grid, seed, standardize), seed, standardize)
     return probe.fit(x, y)
 
 
-def logreg_cv(x, y, grid=C_GRID, seed: int = 0, folds: int = 3, default_c: float = 1.0):
-    """Fit logistic regression with C chosen by stratified cross-validation (macro-F1) on the
-    labeled examples only; with fewer than `folds` examples of some class, use `default_c`."""
-    y = np.asarray(y)
-    if len(y) != x.shape[0]:
-        raise ValueError(f"expected one label per example, got {len(y)} labels for {x.shape[0]}")
-    if np.unique(y, return_counts=True)[1].min() < folds:
-        return LogisticRegression(C=default_c, max_iter=3000, random_state=seed).fit(x, y)
-    return LogisticRegressionCV(
-        Cs=list(grid),
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-        scoring="f1_macro",
-        max_iter=3000,
-        random_state=seed,
-        l1_ratios=(0.0,),
-        use_legacy_attributes=False,
-    ).fit(x, y)
-
-
-def probe_cv_predict(train_x, train_y, test_x, seed: int = 0, grid=C_GRID) -> np.ndarray:
-    """Standardise frozen features, fit a probe with C by cross-validation; predict test."""
-    scaler = StandardScaler().fit(as_features(train_x))
-    probe = logreg_cv(scaler.transform(as_features(train_x)), train_y, grid, seed)
-    return probe.predict(scaler.transform(as_features(test_x)))
-
-
-def linear_probe_predict(train_x, train_y, test_x, C: float = 1.0, seed: int = 0) -> np.ndarray:
-    """Fit a linear probe on the labeled features and predict the test features."""
-    return fit_linear_probe(train_x, train_y, C=C, seed=seed).predict(as_features(test_x))
+def probe_predict(train_x, train_y, test_x, seed: int = 0, grid=C_GRID) -> np.ndarray:
+    """Fit the course's probe on the labeled features and predict the test features."""
+    return fit_probe(train_x, train_y, grid, seed).predict(as_features(test_x))
 
 
 def knn_predict(train_x, train_y, test_x, k: int = 20, batch: int = 2048) -> np.ndarray:
     """Predict by a cosine-similarity-weighted vote of the k nearest labeled examples."""
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive number of neighbours, got {k!r}")
     bank = torch.nn.functional.normalize(torch.as_tensor(as_features(train_x)).float(), dim=1)
     queries = torch.nn.functional.normalize(torch.as_tensor(as_features(test_x)).float(), dim=1)
-    labels = torch.as_tensor(np.asarray(train_y), dtype=torch.long)
+    labels = torch.as_tensor(as_labels(train_y, len(bank)), dtype=torch.long)
     n_classes, k = int(labels.max()) + 1, min(k, len(bank))
     predictions = []
     for start in range(0, len(queries), batch):

@@ -81,6 +81,31 @@ def sample_labeled(labels: Sequence[int], n: int, seed: int) -> list[int]:
     return sorted(int(i) for i in np.concatenate([first, more]))
 
 
+def labeled_holdout(
+    labels: Sequence[int], fraction: float = 0.2, seed: int = 0
+) -> tuple[list, list]:
+    """Split labeled positions into (fit, validation), stratified; the test set is never involved.
+
+    Every class with two or more examples puts at least one in each part; when some class has a
+    single example there is nothing to validate on fairly, and validation is empty.
+    """
+    labels = np.asarray(labels)
+    if not 0 < fraction < 1 or len(labels) < 1:
+        raise ValueError(
+            f"expected 0 < fraction < 1 and some labels, got {fraction}, {len(labels)}"
+        )
+    if np.unique(labels, return_counts=True)[1].min() < 2:
+        return list(range(len(labels))), []
+    rng = np.random.default_rng(seed)
+    fit, val = [], []
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        n_val = min(max(int(round(len(members) * fraction)), 1), len(members) - 1)
+        val += members[:n_val].tolist()
+        fit += members[n_val:].tolist()
+    return sorted(fit), sorted(val)
+
+
 def split_file(name: str) -> Path:
     """Return the path of the committed split file for a source."""
     return SPLITS_DIR / f"{name}.json"

@@ -1,24 +1,18 @@
-"""Few-label image classification (notebook 08): the SimCLR encoder probed or fine-tuned, the same
-encoder from random init (`scratch`), and raw pixels, all judged on the same labeled examples.
-
-Fine-tuning and `scratch` share one recipe: the course's training loop, the same augmentation,
-a validation split carved from the labeled examples only, early stopping on it.
+"""Few-label image classification (notebook 08): the CNN encoder plus a linear head, started from
+SimCLR's weights (fine-tuning) or from random ones (`scratch`); both are trained by the course's
+one recipe, `course_lib.core.finetune.fit_classifier`, with the same augmentation.
 """
 
 import copy
-import shutil
-from pathlib import Path
+from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.core.finetune import classifier_eval_fn, labeled_holdout, predict
-from course_lib.core.metrics import classification_scores
-from course_lib.core.probe import probe_cv_predict
-from course_lib.core.training import TrainConfig, train
+from course_lib.data.sources import FASHION_CLASSES, load_fashion_mnist
+from course_lib.data.splits import image_split, sample_labeled
 from course_lib.vision.augment import AugmentConfig, make_augment, to_float_images
 from course_lib.vision.encoders import ConvEncoder, EncoderConfig
 
@@ -43,12 +37,16 @@ class ImageClassifier(nn.Module):
 
 
 def make_classifier(
-    pretrained: nn.Module | None = None, n_classes: int = 10, seed: int = 0
+    pretrained: nn.Module | None = None,
+    n_classes: int = 10,
+    seed: int = 0,
+    config: EncoderConfig | None = None,
 ) -> ImageClassifier:
-    """Return a classifier on a copy of `pretrained`'s encoder, or on a randomly initialised one."""
+    """Return a classifier on a copy of `pretrained`'s encoder, or on a randomly initialised one
+    (of `config`'s architecture: give the pretrained encoder's, so that only the weights differ)."""
     torch.manual_seed(seed)
     if pretrained is None:
-        encoder = ConvEncoder(EncoderConfig())
+        encoder = ConvEncoder(config or EncoderConfig())
     else:
         source = getattr(pretrained, "encoder", pretrained)
         if not isinstance(source, ConvEncoder):
@@ -57,118 +55,52 @@ def make_classifier(
     return ImageClassifier(encoder, n_classes).to(memory_format=torch.channels_last).train()
 
 
-def steps_for(
-    n_examples: int, epochs: int, batch_size: int, max_steps: int, min_steps: int = 1
-) -> int:
-    """Return the step budget: `epochs` passes over the examples, within [min_steps, max_steps]."""
-    if min(n_examples, epochs, batch_size, max_steps, min_steps) < 1 or min_steps > max_steps:
-        raise ValueError(
-            "n_examples, epochs, batch_size, max_steps and min_steps must be positive, with "
-            f"min_steps <= max_steps; got {n_examples}, {epochs}, {batch_size}, {max_steps}, "
-            f"{min_steps}"
+def supervised_augment(config: AugmentConfig = SUPERVISED_AUGMENT):
+    """Return x -> augmented [0, 1] float images (uint8 accepted), for supervised training."""
+    pipeline = make_augment(config)
+
+    def augment(images: torch.Tensor) -> torch.Tensor:
+        return pipeline(to_float_images(images)).clamp_(0, 1)
+
+    return augment
+
+
+@dataclass
+class ImageTask:
+    """A labeled pool to draw the few labels from, and a test set scored once per method."""
+
+    pool_x: torch.Tensor
+    pool_y: np.ndarray
+    test_x: torch.Tensor
+    test_y: np.ndarray
+
+    def draw(self, n: int, seed: int) -> np.ndarray:
+        """Return the pool positions of n stratified, seeded labeled images."""
+        return np.array(sample_labeled(self.pool_y, n, seed))
+
+
+def fashion_task(test_size: int | None = None) -> ImageTask:
+    """Return Fashion-MNIST's labeled pool (the course's train split) and official test set."""
+    train_x, train_y = load_fashion_mnist("train")
+    test_x, test_y = load_fashion_mnist("test")
+    pool = torch.tensor(image_split()["train"])
+    test_x, test_y = test_x[:test_size], test_y[:test_size]
+    return ImageTask(train_x[pool], train_y[pool].numpy(), test_x, test_y.numpy())
+
+
+def show_labeled(images: torch.Tensor, labels: np.ndarray, title: str = "") -> plt.Figure:
+    """Plot labeled images in rows by class (at most 10 per class), class names on the left."""
+    per_class = {c: np.flatnonzero(labels == c)[:10] for c in range(len(FASHION_CLASSES))}
+    fig, axes = plt.subplots(len(per_class), 10, figsize=(7, 7.4), squeeze=False)
+    for row, idx in per_class.items():
+        for col, ax in enumerate(axes[row]):
+            if col < len(idx):
+                ax.imshow(images[idx[col]].numpy(), cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[row, 0].set_ylabel(
+            FASHION_CLASSES[row], rotation=0, ha="right", va="center", fontsize=8
         )
-    per_epoch = -(-n_examples // min(batch_size, n_examples))
-    return int(min(max_steps, max(min_steps, epochs * per_epoch)))
-
-
-def holdout_or_none(labels: np.ndarray, seed: int = 0) -> tuple[list[int], list[int]]:
-    """Split labeled positions into (fit, validation); no validation when a class has < 2 examples."""
-    labels = np.asarray(labels)
-    if np.unique(labels, return_counts=True)[1].min() < 2:
-        return list(range(len(labels))), []
-    return labeled_holdout(labels, fraction=0.2, seed=seed)
-
-
-def predict_images(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
-    """Return the predicted class of every image, in eval mode."""
-    return predict(model, images, batch_size)
-
-
-def fit_classifier(
-    model: ImageClassifier,
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    run_dir: Path,
-    lr: float,
-    steps: int,
-    batch_size: int = 32,
-    encoder_lr: float | None = None,
-    augment: AugmentConfig | None = SUPERVISED_AUGMENT,
-    early_stopping: bool = True,
-    patience: int = 4,
-    evals: int = 6,
-    schedule: str = "cosine",
-    seed: int = 0,
-    live_plot: bool = False,
-    progress: bool = True,
-    fresh: bool = True,
-) -> dict:
-    """Train on labeled uint8 images with cross-entropy and the course loop; with early_stopping,
-    hold out 20% of the labels, keep the weights with the lowest validation loss and stop after
-    `patience` evaluations without improvement (0: never stop); `schedule` is the loop's
-    learning-rate schedule. `progress=False` hides the bar;
-    `fresh` discards an earlier run in run_dir instead of resuming it. Return the history (with
-    'fit' and 'val' sizes)."""
-    if images.ndim != 3 or images.dtype != torch.uint8 or len(images) != len(labels):
-        raise ValueError(
-            f"expected uint8 images (N, H, W) and N labels, got {images.dtype} "
-            f"{tuple(images.shape)} and {len(labels)} labels"
-        )
-    if fresh:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    fit, val = holdout_or_none(labels.numpy(), seed) if early_stopping else (range(len(labels)), [])
-    fit, val = torch.as_tensor(list(fit)), torch.as_tensor(list(val), dtype=torch.long)
-    fx, fy = images[fit], labels[fit]
-    val_xy = (images[val], labels[val]) if len(val) else None
-    pipeline = make_augment(augment) if augment is not None else None
-
-    def loss_fn(m: nn.Module, batch) -> torch.Tensor:
-        x, y = batch
-        x = to_float_images(x)
-        if pipeline is not None:
-            with torch.no_grad():
-                x = pipeline(x).clamp_(0, 1)
-        return F.cross_entropy(m(x), y)
-
-    groups = [{"params": list(model.head.parameters()), "lr": lr}]
-    groups.append({"params": list(model.encoder.parameters()), "lr": encoder_lr or lr})
-    optimizer = torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)
-    loader = DataLoader(
-        TensorDataset(fx, fy),
-        batch_size=min(batch_size, len(fx)),
-        shuffle=True,
-        drop_last=True,
-        generator=torch.Generator().manual_seed(seed),
-    )
-    stop = early_stopping and val_xy is not None
-    config = TrainConfig(
-        run_dir=run_dir,
-        max_steps=steps,
-        lr=lr,
-        schedule=schedule,
-        eval_every=max(1, steps // evals),
-        checkpoint_every=10**9,
-        log_every=max(1, min(10, steps // 10)),
-        mixed_precision="no",
-        seed=seed,
-        live_plot=live_plot,
-        select_best="val_loss" if stop else None,
-        patience=patience if stop else 0,
-        extra={"fit": len(fx), "val": len(val), "encoder_lr": encoder_lr},
-    )
-    eval_fn = classifier_eval_fn((fx, fy), val_xy)
-    history = train(model, loader, loss_fn, config, eval_fn, optimizer, progress=progress)
-    return history | {"fit": len(fx), "val": len(val)}
-
-
-def probe_scores(
-    train_x: torch.Tensor,
-    train_y: torch.Tensor,
-    test_x: torch.Tensor,
-    test_y: torch.Tensor,
-    seed: int = 0,
-) -> tuple[dict[str, float], np.ndarray]:
-    """Fit a linear probe (standardised features, C by cross-validation on the labeled examples
-    only) and return its test scores and predictions."""
-    predicted = probe_cv_predict(train_x, np.asarray(train_y), test_x, seed=seed)
-    return classification_scores(np.asarray(test_y), predicted, 10), predicted
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
 from course_lib.core.paths import DATA_DIR, artifact_dir
-from course_lib.core.probe import knn_predict, linear_probe_predict
+from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, throughput, train
 from course_lib.data.splits import sample_labeled
@@ -272,14 +272,15 @@ def linear_probe_accuracies(
     n_labels: int = 100,
     seeds: int | Sequence[int] = 3,
 ) -> list[float]:
-    """Return the accuracy on `test` of a linear probe fitted on n_labels stratified labels, per seed."""
+    """Return the accuracy on `test` of the course's probe (`core.probe`) fitted on n_labels
+    stratified labels, per seed."""
     pool_images, pool_labels = pool
     test_images, test_labels = test
     test_x = features_fn(test_images)
     accuracies = []
     for seed in range(seeds) if isinstance(seeds, int) else seeds:
         idx = torch.tensor(sample_labeled(pool_labels.numpy(), n_labels, seed))
-        predicted = linear_probe_predict(
+        predicted = probe_predict(
             features_fn(pool_images[idx]), pool_labels[idx].numpy(), test_x, seed=seed
         )
         accuracies.append(float((predicted == test_labels.numpy()).mean()))

@@ -1,11 +1,12 @@
-"""Fine-tuning on a few labels: the holdout never leaks, the classifier learns, curves are recorded."""
+"""The one fine-tuning recipe: the holdout never leaks, the step is chosen on it, the final model
+is refitted on all labels, bad input is refused."""
 
 import numpy as np
 import pytest
 import torch
 
-from course_lib.core.finetune import fit_classifier, labeled_holdout, predict
-from course_lib.core.training import TrainConfig
+from course_lib.core.finetune import Recipe, fit_classifier, predict, train_steps
+from course_lib.data.splits import labeled_holdout
 
 
 def test_holdout_is_a_stratified_partition_of_the_labeled_examples():
@@ -17,17 +18,25 @@ def test_holdout_is_a_stratified_partition_of_the_labeled_examples():
     assert labeled_holdout(labels, 0.2, seed=1) != (fit, val)
 
 
-def test_holdout_keeps_singleton_classes_for_training():
+def test_no_holdout_when_a_class_has_a_single_example():
     labels = np.array([0, 0, 0, 1, 2, 2])
-    fit, val = labeled_holdout(labels, 0.5, seed=0)
-    assert 3 in fit and all(labels[i] != 1 for i in val)
-    assert {labels[i] for i in fit} == {0, 1, 2}
+    assert labeled_holdout(labels, 0.5, seed=0) == (list(range(6)), [])
 
 
-@pytest.mark.parametrize("fraction, labels", [(0.0, [0, 1]), (1.0, [0, 1]), (0.2, [0])])
+@pytest.mark.parametrize("fraction, labels", [(0.0, [0, 1]), (1.0, [0, 1]), (0.2, [])])
 def test_holdout_bad_input(fraction, labels):
     with pytest.raises(ValueError, match="fraction"):
         labeled_holdout(labels, fraction)
+
+
+class Linear(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = torch.nn.Linear(3, 3)
+        self.head = torch.nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.head(self.body(x))
 
 
 def blobs(n, seed):
@@ -36,32 +45,37 @@ def blobs(n, seed):
     return torch.eye(3)[y] * 3 + torch.randn(n, 3, generator=g), y
 
 
-def test_classifier_learns_and_records_train_and_validation_curves(tmp_path):
+def test_step_is_chosen_on_the_holdout_then_refitted_on_all_labels(tmp_path):
     torch.manual_seed(0)
-    model = torch.nn.Linear(3, 3)
-    config = TrainConfig(
-        run_dir=tmp_path / "run",
-        max_steps=40,
-        lr=0.05,
-        eval_every=10,
-        live_plot=False,
-        mixed_precision="no",
-        select_best="val_loss",
-    )
-    history = fit_classifier(model, blobs(60, 0), blobs(30, 1), config, batch_size=8)
-    evals = history["eval"]
-    assert [e["step"] for e in evals] == [10, 20, 30, 40]
+    recipe = Recipe(lr=0.05, epochs=5, batch_size=8, min_steps=20, evals=4)
+    x, y = blobs(60, 0)
+    model, record = fit_classifier(Linear, x, y, recipe, tmp_path / "run")
+    assert (record["fit"], record["val"]) == (48, 12)
+    evals = record["history"]["eval"]
+    assert len(evals) >= 4
+    assert record["steps"] == record["chosen_step"] == record["history"]["best"]["step"]
     assert {"train_loss", "val_loss", "val_macro_f1"} <= set(evals[-1])
-    assert evals[-1]["train_loss"] < evals[0]["train_loss"]
-    x, y = blobs(300, 2)
-    assert (predict(model, x) == y.numpy()).mean() > 0.9
+    tx, ty = blobs(300, 2)
+    assert (predict(model, tx) == ty.numpy()).mean() > 0.9
 
 
-def test_mismatched_examples_and_labels_are_refused(tmp_path):
+def test_without_a_holdout_the_whole_budget_is_trained(tmp_path):
+    x, y = blobs(3, 0)  # one example per class
+    recipe = Recipe(lr=0.05, epochs=2, min_steps=5)
+    _, record = fit_classifier(Linear, x, y, recipe, tmp_path / "run")
+    assert record["history"] is None and record["steps"] == 5
+
+
+def test_bad_input_is_refused(tmp_path):
     x, y = blobs(10, 0)
-    config = TrainConfig(run_dir=tmp_path, max_steps=2, live_plot=False)
     with pytest.raises(ValueError, match="matching"):
-        fit_classifier(torch.nn.Linear(3, 3), (x, y[:5]), (x, y), config)
+        fit_classifier(Linear, x, y[:5], Recipe(lr=0.1), tmp_path)
+    with pytest.raises(ValueError, match="lr must be positive"):
+        Recipe(lr=0)
+    with pytest.raises(ValueError, match="epochs"):
+        Recipe(lr=0.1, epochs=0)
+    with pytest.raises(TypeError, match="head"):
+        train_steps(torch.nn.Linear(3, 3), x, y, Recipe(lr=0.1), tmp_path, 2)
 
 
 def test_two_speed_optimizer_puts_the_head_and_the_body_in_two_groups():

@@ -1,23 +1,40 @@
-"""Linear probe and kNN: they separate separable features and refuse bad shapes."""
+"""The course's probe and kNN: they separate separable features, choose C on labeled data only,
+work for two classes and sparse features, and refuse bad input."""
 
 import numpy as np
 import pytest
 import torch
+from scipy import sparse
 
-from course_lib.core.probe import fit_linear_probe, knn_predict, linear_probe_predict
+from course_lib.core.probe import DEFAULT_C, choose_c, fit_probe, knn_predict, probe_predict
 
 
-def blobs(n_per_class=50, seed=0):
+def blobs(n_per_class=50, seed=0, classes=3):
     rng = np.random.default_rng(seed)
-    centers = np.array([[5.0, 0, 0], [0, 5.0, 0], [0, 0, 5.0]])
+    centers = 5.0 * np.eye(3)[:classes]
     x = np.concatenate([c + rng.normal(size=(n_per_class, 3)) for c in centers])
-    return x, np.repeat([0, 1, 2], n_per_class)
+    return x, np.repeat(np.arange(classes), n_per_class)
 
 
-def test_linear_probe_separates_blobs():
+def test_probe_separates_blobs_with_three_and_two_classes():
+    for classes in (3, 2):
+        x, y = blobs(classes=classes)
+        tx, ty = blobs(seed=1, classes=classes)
+        assert (probe_predict(x, y, tx) == ty).mean() > 0.95
+
+
+def test_c_is_chosen_by_holdout_cross_entropy_and_defaults_without_a_holdout():
+    x, y = blobs(n_per_class=12)
+    assert choose_c(x, y, grid=(1e-4, 10.0)) == 10.0  # 1e-4 barely moves off uniform
+    one_each = [0, 12, 24]
+    assert choose_c(x[one_each], y[one_each], grid=(1e-4, 10.0)) == DEFAULT_C
+    assert fit_probe(x, y).predict(x).shape == y.shape
+
+
+def test_sparse_features_are_not_standardised():
     x, y = blobs()
-    tx, ty = blobs(seed=1)
-    assert (linear_probe_predict(x, y, tx) == ty).mean() > 0.95
+    probe = fit_probe(sparse.csr_matrix(np.abs(x)), y)
+    assert len(probe.steps) == 1
 
 
 def test_knn_separates_blobs_and_accepts_tensors():
@@ -35,28 +52,12 @@ def test_knn_agrees_with_sklearn_on_k1():
     assert (knn_predict(x, y, tx, k=1) == reference).all()
 
 
-def test_bad_shapes_are_refused():
+def test_bad_input_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="n_examples, n_features"):
-        fit_linear_probe(np.zeros(5), np.zeros(5))
-    with pytest.raises(ValueError, match="labels"):
-        fit_linear_probe(np.zeros((5, 2)), np.zeros(4))
-
-
-def test_cross_validated_probe_picks_c_on_labeled_data_only():
-    from course_lib.core.probe import probe_cv_predict
-
-    x, y = blobs(n_per_class=12)
-    tx, ty = blobs(seed=1)
-    assert (probe_cv_predict(x, y, tx) == ty).mean() > 0.95
-    few_x, few_y = x[[0, 1, 12, 24]], y[[0, 1, 12, 24]]  # too few per class for 3 folds
-    assert probe_cv_predict(few_x, few_y, tx).shape == ty.shape
-
-
-def test_logreg_cv_picks_c_by_cross_validation_and_refuses_mismatched_labels():
-    from course_lib.core.probe import logreg_cv
-
-    x, y = blobs(n_per_class=12)
-    model = logreg_cv(x, y, grid=(0.001, 10.0))
-    assert model.C_ in (0.001, 10.0)
-    with pytest.raises(ValueError, match="one label per example"):
-        logreg_cv(x, y[:-1])
+        fit_probe(np.zeros(5), np.zeros(5, dtype=int))
+    with pytest.raises(ValueError, match="one per row"):
+        fit_probe(np.zeros((5, 2)), np.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match="not probabilities"):
+        fit_probe(np.zeros((4, 2)), np.array([0.2, 0.8, 0.1, 0.9]))
+    with pytest.raises(ValueError, match="k must be"):
+        knn_predict(np.zeros((4, 2)), np.zeros(4, dtype=int), np.zeros((1, 2)), k=0)
