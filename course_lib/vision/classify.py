@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from course_lib.core.finetune import Recipe
 from course_lib.data.sources import FASHION_CLASSES, load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
 from course_lib.vision.augment import AugmentConfig, make_augment, to_float_images
@@ -104,3 +105,19 @@ def show_labeled(images: torch.Tensor, labels: np.ndarray, title: str = "") -> p
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def image_recipes(profile) -> dict[str, Recipe]:
+    """Return the fine-tuning and scratch recipes of a profile: the same epochs, batch and
+    augmentation; the pretrained encoder learns 10x slower than the new head."""
+    shared = {
+        "epochs": profile.finetune_epochs,
+        "batch_size": profile.image_batch_size,
+        "min_steps": profile.image_min_steps,
+    }
+    return {
+        "simclr_finetune": Recipe(
+            lr=profile.image_finetune_lr, body_lr=profile.image_finetune_encoder_lr, **shared
+        ),
+        "scratch": Recipe(lr=profile.image_scratch_lr, **shared),
+    }
