@@ -49,7 +49,9 @@ def test_multipliers_against_scratch_and_the_best_baseline():
 
 
 def test_write_track_merges_tracks(tmp_path, monkeypatch):
-    monkeypatch.setattr(le, "results_path", lambda name, profile: tmp_path / name)
+    from course_lib.core import results
+
+    monkeypatch.setattr(results, "results_path", lambda name, profile: tmp_path / name)
     le.write_track("text", {"multiplier_at_100": 4.0}, "cpu")
     content = le.write_track("images", {"multiplier_at_100": 2.0}, "cpu")
     saved = json.loads((tmp_path / le.RESULTS_FILE).read_text())
@@ -63,3 +65,38 @@ def test_plot_has_one_line_per_method():
         {"a": curve({10: 0.1, 100: 0.5}), "b": curve({10: 0.2, 100: 0.3})}, "macro_f1"
     )
     assert ax.get_xscale() == "log" and len(ax.get_legend().get_texts()) == 2
+
+
+def test_per_seed_multipliers_read_each_seed_on_its_own():
+    curves = {
+        "pretrained": le.summarize({100: [0.6, 0.8]}),
+        "scratch": le.summarize({100: [0.4, 0.5], 1000: [0.6, 0.9]}),
+        "pixels": le.summarize({100: [0.5, 0.5], 1000: [0.55, 0.7]}),
+    }
+    result = le.multipliers_per_seed(curves, "pretrained", ["scratch", "pixels"])
+    assert result["multiplier_at_100_per_seed"] == pytest.approx([10.0, 10 ** (2 + 0.75) / 100])
+    assert result["multiplier_vs_best_baseline_per_seed"][0] == pytest.approx(10.0)
+    assert result["lower_bound_per_seed"] == [False, False]
+    head = le.headline(curves, "pretrained", ["scratch", "pixels"])
+    assert (
+        head["multiplier_vs_best_baseline_per_seed"]
+        == result["multiplier_vs_best_baseline_per_seed"]
+    )
+
+
+def test_run_curves_scores_every_method_on_the_same_draws():
+    import numpy as np
+
+    seen = []
+
+    def method(idx, seed):
+        seen.append((len(idx), seed, tuple(idx)))
+        return np.zeros(4, dtype=int)
+
+    draw = lambda n, seed: np.arange(n) + seed  # noqa: E731
+    scores, kept = le.run_curves(
+        {"a": method, "b": method}, {"a": [10, 100], "b": [100]}, [0, 1], draw, np.zeros(4, int), 2
+    )
+    assert sorted(scores["a"]) == [10, 100] and sorted(scores["b"]) == [100]
+    assert scores["a"][100][0]["accuracy"] == 1.0 and set(kept) == {"a", "b"}
+    assert seen.count((100, 0, tuple(range(100)))) == 2  # both methods saw the same draw
