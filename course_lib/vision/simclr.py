@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -32,6 +33,9 @@ from course_lib.vision.encoders import (
     load_model,
     save_model,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -355,6 +359,230 @@ def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Pa
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
+
+
+# ---------------------------------------------------------------- notebook 06's bookkeeping
+
+
+def run_summary(history: dict, n_images: int) -> str:
+    """Return two lines on a finished run: images, epochs, speed, loss and the kNN monitor."""
+    return (
+        f"{history['samples']:,} images ({history['samples'] / n_images:.2f} epochs) "
+        f"in {history['seconds']:.0f} s: {throughput(history):,.0f} images/s (each seen as 2 views)\n"
+        f"loss {history['loss'][0]:.3f} -> {history['loss'][-1]:.3f}; kNN monitor: "
+        + ", ".join(f"{e['knn_acc']:.3f}" for e in history["eval"])
+    )
+
+
+def knn_curve(history: dict, steps_per_epoch: int) -> list[dict[str, float]]:
+    """Return the kNN monitor of a history as [{'epoch', 'knn_acc'}, ...]."""
+    return [
+        {"epoch": e["step"] / steps_per_epoch, "knn_acc": e["knn_acc"]} for e in history["eval"]
+    ]
+
+
+def plot_against_reference(
+    reference: dict,
+    reference_steps_per_epoch: int,
+    own: dict,
+    own_steps_per_epoch: int,
+    knn_at_init: float,
+) -> "Figure":
+    """Plot the loss and kNN monitor of the reference run and this run against epochs."""
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
+    runs = {
+        "reference": (reference, reference_steps_per_epoch),
+        "this notebook": (own, own_steps_per_epoch),
+    }
+    for name, (history, per_epoch) in runs.items():
+        loss_ax.plot([s / per_epoch for s in history["step"]], history["loss"], lw=1, label=name)
+        curve = knn_curve(history, per_epoch)
+        epochs = [0.0] * (name != "reference") + [p["epoch"] for p in curve]
+        accs = [knn_at_init] * (name != "reference") + [p["knn_acc"] for p in curve]
+        knn_ax.plot(epochs, accs, "o-", label=name)
+    loss_ax.set(xlabel="epoch", ylabel="NT-Xent (nats)", title="training loss")
+    knn_ax.set(
+        xlabel="epoch", ylabel="kNN monitor accuracy", title="kNN monitor (labels only measure)"
+    )
+    for ax in (loss_ax, knn_ax):
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def probe_summary(accuracies: Sequence[float]) -> dict:
+    """Return {'mean', 'std', 'seeds'} of per-seed probe accuracies (JSON-ready floats)."""
+    values = [float(a) for a in accuracies]
+    mean = sum(values) / len(values)
+    std = (sum((a - mean) ** 2 for a in values) / len(values)) ** 0.5
+    return {"mean": mean, "std": std, "seeds": values}
+
+
+def probe_record(probe: dict[str, Sequence[float]], best: str) -> dict:
+    """Return the results keys of notebook 06's probe (entries 'SimCLR, this notebook',
+    'random encoder', 'raw pixels'; `best` is the headline encoder), every seed kept."""
+    mean = {name: probe_summary(accs)["mean"] for name, accs in probe.items()}
+    return {
+        "linear_probe_encoder": best,
+        "linear_probe_acc_100": mean[best],
+        "linear_probe_acc_100_seeds": [float(a) for a in probe[best]],
+        "linear_probe_acc_100_this_run": mean["SimCLR, this notebook"],
+        "linear_probe_acc_100_random_encoder": mean["random encoder"],
+        "linear_probe_acc_100_raw_pixels": mean["raw pixels"],
+        "linear_probe": {name: probe_summary(accs) for name, accs in probe.items()},
+    }
+
+
+def format_scores(scores: dict[str, Sequence[float]], width: int = 24) -> str:
+    """Return one line per entry: name, mean ± std, and every seed's accuracy."""
+    lines = []
+    for name, accs in scores.items():
+        s = probe_summary(accs)
+        seeds = ", ".join(f"{a:.3f}" for a in s["seeds"])
+        lines.append(f"{name:{width}s} {s['mean']:.3f} ± {s['std']:.3f}   seeds: {seeds}")
+    return "\n".join(lines)
+
+
+def plot_probe(probe: dict[str, Sequence[float]], xlabel: str) -> "Figure":
+    """Plot each encoder's mean probe accuracy as a bar, its seeds as dots."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.55 * len(probe)))
+    for row, accs in enumerate(probe.values()):
+        s = probe_summary(accs)
+        ax.barh(row, s["mean"], xerr=s["std"], color="C0", alpha=0.7)
+        ax.plot(s["seeds"], [row] * len(s["seeds"]), "k.", ms=6)
+    ax.set_yticks(range(len(probe)), list(probe))
+    ax.set_xlim(0.5, 0.9)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(
+    encoders: dict[str, torch.nn.Module],
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    class_names: Sequence[str],
+) -> tuple["Figure", dict[str, float]]:
+    """Draw each encoder's features in 2-D (PCA, t-SNE), coloured by label; return the figure and
+    each encoder's silhouette score (cosine, in the full feature space)."""
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+    from sklearn.metrics import silhouette_score
+
+    fig, axes = plt.subplots(len(encoders), 2, figsize=(10, 4.25 * len(encoders)), squeeze=False)
+    y = labels.numpy()
+    silhouette = {}
+    for row, (name, net) in enumerate(encoders.items()):
+        feats = encode(getattr(net, "encoder", net), images).numpy()
+        silhouette[name] = float(silhouette_score(feats, y, metric="cosine"))
+        flat = (feats - feats.mean(0)) / (feats.std(0) + 1e-6)
+        maps = {
+            "PCA": PCA(n_components=2, random_state=0).fit_transform(flat),
+            "t-SNE": TSNE(
+                2, init="pca", perplexity=min(30, len(flat) - 1), random_state=0
+            ).fit_transform(flat),
+        }
+        for ax, (method, xy) in zip(axes[row], maps.items(), strict=True):
+            ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
+            ax.set_title(f"{method}: {name} (silhouette {silhouette[name]:.2f})", fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", color=plt.cm.tab10(i))
+        for i in range(len(class_names))
+    ]
+    fig.legend(handles, list(class_names), loc="lower center", ncol=5, fontsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig, silhouette
+
+
+def augmentation_ablation(
+    augments: dict[str, AugmentConfig],
+    images: torch.Tensor,
+    monitor: tuple[torch.Tensor, torch.Tensor],
+    base: SimCLRConfig,
+    steps: int,
+    run_name: Callable[[str], str],
+    match_images: torch.Tensor,
+) -> dict[str, dict]:
+    """Train one short run per augmentation (else identical to `base`, `steps` steps of one epoch
+    each); return each run's final loss, kNN monitor and view matching, after a 'random init' row."""
+    torch.manual_seed(base.seed)
+    initial = SimCLRModel(base.encoder)
+    rows = {
+        "random init": {
+            "loss_end": None,
+            "knn_acc": knn_monitor(*monitor)(initial)["knn_acc"],
+            "view_matching": view_matching_accuracy(initial, match_images),
+        }
+    }
+    for name, augment in augments.items():
+        config = replace(base, epochs=1, augment=augment, evals=1, warmup_epochs=0.1)
+        model, run = pretrain(
+            config,
+            images[: steps * base.batch_size],
+            artifact_dir(run_name(name)),
+            monitor=monitor,
+            live_plot=False,
+        )
+        rows[name] = {
+            "loss_end": run["loss"][-1],
+            "knn_acc": run["eval"][-1]["knn_acc"],
+            "view_matching": view_matching_accuracy(model, match_images),
+        }
+    return rows
+
+
+def format_ablation(ablation: dict[str, dict]) -> str:
+    """Return one line per ablation run: final loss, kNN monitor, view matching."""
+    lines = []
+    for name, row in ablation.items():
+        loss = "     -" if row["loss_end"] is None else f"{row['loss_end']:6.3f}"
+        lines.append(
+            f"{name:12s} final loss {loss}   kNN monitor {row['knn_acc']:.3f}   "
+            f"view matching (strong pairs) {row['view_matching']:.1%}"
+        )
+    return "\n".join(lines)
+
+
+def plot_ablation(ablation: dict[str, dict]) -> "Figure":
+    """Plot the ablation's final loss, kNN monitor and view matching as bars, one per run."""
+    import matplotlib.pyplot as plt
+
+    titles = {
+        "loss_end": "final NT-Xent: the game's difficulty",
+        "knn_acc": "kNN monitor accuracy",
+        "view_matching": "view matching, strong pairs",
+    }
+    fig, axes = plt.subplots(1, len(titles), figsize=(10, 2.6))
+    colors = ["gray", "C3", "C1", "C0", "C2", "C4"][: len(ablation)]
+    for ax, (key, title) in zip(axes, titles.items(), strict=True):
+        ax.bar(list(ablation), [row[key] or 0.0 for row in ablation.values()], color=colors)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reference_record(training: dict, train_size: int) -> dict:
+    """Return what results record about the reference run, from its saved training record."""
+    history = training["history"]
+    steps_per_epoch = train_size // training["simclr"]["batch_size"]
+    return {
+        "epochs": history["samples"] / train_size,
+        "epochs_planned": training["simclr"]["epochs"],
+        "images_per_s": training["images_per_s"],
+        "minutes": history["seconds"] / 60,
+        "loss_start": history["loss"][0],
+        "loss_end": history["loss"][-1],
+        "knn_acc": knn_curve(history, steps_per_epoch),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,16 +8,28 @@ from course_lib.vision.encoders import EncoderConfig, SimCLRModel, save_model
 from course_lib.vision.simclr import (
     READOUTS,
     SimCLRConfig,
+    augmentation_ablation,
     encode,
     encoder_features,
+    format_ablation,
+    format_scores,
     image_loader,
     images_seen,
+    knn_curve,
     knn_monitor,
     linear_probe_accuracies,
     parse_args,
     pixel_features,
+    plot_ablation,
+    plot_against_reference,
+    plot_feature_maps,
+    plot_probe,
     pretrain,
+    probe_record,
+    probe_summary,
     readout_accuracies,
+    reference_record,
+    run_summary,
     save_training_curve,
     simclr_loss_fn,
     training_record,
@@ -146,3 +158,81 @@ def test_load_pretrained_returns_the_reference_when_nothing_was_trained():
     model, where = load_pretrained()
     assert isinstance(model, SimCLRModel) and "images seen" in where
     assert (REFERENCE_DIR / "README.md").is_file(), "the reference checkpoint needs its model card"
+
+
+HISTORY = {
+    "step": [1, 2, 3, 4],
+    "loss": [5.0, 4.5, 4.0, 3.5],
+    "eval": [{"step": 2, "knn_acc": 0.6}, {"step": 4, "knn_acc": 0.7}],
+    "samples": 64,
+    "seconds": 2.0,
+}
+
+
+def test_run_summary_knn_curve_and_reference_record():
+    text = run_summary(HISTORY, n_images=32)
+    assert "64 images (2.00 epochs)" in text and "5.000 -> 3.500" in text and "0.600, 0.700" in text
+    assert knn_curve(HISTORY, 2) == [{"epoch": 1.0, "knn_acc": 0.6}, {"epoch": 2.0, "knn_acc": 0.7}]
+    training = {"history": HISTORY, "simclr": {"batch_size": 16, "epochs": 2}, "images_per_s": 32.0}
+    record = reference_record(training, train_size=32)
+    assert record["epochs"] == 2.0 and record["minutes"] == 2.0 / 60
+    assert (record["loss_start"], record["loss_end"]) == (5.0, 3.5)
+    assert record["knn_acc"][-1] == {"epoch": 2.0, "knn_acc": 0.7}
+
+
+def test_probe_summary_and_table_show_every_seed():
+    summary = probe_summary([0.7, 0.8, 0.9])
+    assert summary["mean"] == pytest.approx(0.8) and summary["std"] == pytest.approx(
+        0.08165, abs=1e-5
+    )
+    assert summary["seeds"] == [0.7, 0.8, 0.9]
+    table = format_scores({"random encoder": [0.7, 0.8, 0.9], "pixels": [0.5]})
+    assert "0.800 ± 0.082   seeds: 0.700, 0.800, 0.900" in table and len(table.splitlines()) == 2
+
+
+def test_plots_are_drawn():
+    import matplotlib.pyplot as plt
+
+    fig = plot_against_reference(HISTORY, 2, HISTORY, 2, knn_at_init=0.5)
+    assert len(fig.axes) == 2 and len(fig.axes[1].lines) == 2
+    fig = plot_probe({"a": [0.6, 0.7], "b": [0.8]}, "accuracy")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]
+    images, labels = fake_data(40)
+    fig, silhouette = plot_feature_maps({"tiny": SimCLRModel(TINY)}, images, labels, list("ab"))
+    assert list(silhouette) == ["tiny"] and -1.0 <= silhouette["tiny"] <= 1.0
+    plt.close("all")
+
+
+def test_augmentation_ablation_trains_one_short_run_per_augmentation(tmp_path, monkeypatch):
+    import course_lib.vision.simclr as simclr
+
+    monkeypatch.setattr(simclr, "artifact_dir", lambda name: tmp_path / name)
+    images, labels = fake_data()
+    base = SimCLRConfig(batch_size=16, encoder=TINY, monitor_images=64)
+    rows = augmentation_ablation(
+        {"none": NO_AUGMENT, "weak": WEAK},
+        images,
+        (images, labels),
+        base,
+        steps=2,
+        run_name=lambda name: f"ablation_{name}",
+        match_images=images[:8],
+    )
+    assert list(rows) == ["random init", "none", "weak"] and rows["random init"]["loss_end"] is None
+    assert all(0.0 <= row["view_matching"] <= 1.0 for row in rows.values())
+    assert (tmp_path / "ablation_none").is_dir()
+    assert len(format_ablation(rows).splitlines()) == 3
+    assert len(plot_ablation(rows).axes) == 3
+
+
+def test_probe_record_keeps_every_seed_and_the_headline():
+    probe = {
+        "raw pixels": [0.6],
+        "random encoder": [0.7, 0.72],
+        "SimCLR, this notebook": [0.75, 0.77],
+    }
+    record = probe_record(probe, "SimCLR, this notebook")
+    assert record["linear_probe_acc_100"] == pytest.approx(0.76)
+    assert record["linear_probe_acc_100_random_encoder"] == pytest.approx(0.71)
+    assert record["linear_probe_acc_100_seeds"] == [0.75, 0.77]
+    assert record["linear_probe"]["raw pixels"]["seeds"] == [0.6]
