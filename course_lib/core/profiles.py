@@ -36,7 +36,11 @@ class Profile:
     mlm_lr: float
     mlm_warmup_steps: int  # learning-rate warm-up (at most a third of the run)
     mlm_mask_prob: float
-    gpt_steps: int
+    gpt_steps: int  # next-token (GPT) run of notebook 03: same width, depth, heads and lr as the BERT
+    gpt_batch_size: int
+    gpt_warmup_steps: int
+    gpt_eval_blocks: int  # held-out blocks scored by the next-token run (and its unigram baseline)
+    gpt_min_gain: float  # nats below its unigram baseline the next-token run must end
     probe_sentences: int
     # --- contrastive / SimCLR (notebooks 05-06) ---
     contrastive_demo_images: int  # images in the pixel-space pairing check of notebook 05
@@ -97,7 +101,11 @@ SMOKE = Profile(
     mlm_lr=3e-3,
     mlm_warmup_steps=2,
     mlm_mask_prob=0.3,
-    gpt_steps=6,
+    gpt_steps=160,
+    gpt_batch_size=16,
+    gpt_warmup_steps=15,
+    gpt_eval_blocks=64,
+    gpt_min_gain=0.1,
     probe_sentences=50,
     contrastive_demo_images=256,
     simclr_train_images=2048,
@@ -154,7 +162,11 @@ CPU = Profile(
     mlm_lr=3e-3,
     mlm_warmup_steps=200,
     mlm_mask_prob=0.3,
-    gpt_steps=20,
+    gpt_steps=300,
+    gpt_batch_size=16,
+    gpt_warmup_steps=30,
+    gpt_eval_blocks=128,
+    gpt_min_gain=0.5,
     probe_sentences=500,
     contrastive_demo_images=1024,
     simclr_train_images=None,
