@@ -74,7 +74,8 @@ class Profile:
     image_overfit_steps: int  # the run without early stopping that shows overfitting
     # --- notebook 07 ---
     text_max_tokens: int  # tokens per document fed to the bag-of-vectors and BERT classifiers
-    text_min_steps: int  # floor on one fine-tuning run's steps (finetune_epochs passes, no cap)
+    text_finetune_epochs: int  # passes over the labeled documents in the one recipe (no cap)
+    text_min_steps: int  # floor on one fine-tuning run's steps (tiny label sets still train)
     text_overfit_steps: int  # steps of the constant-rate run that shows overfitting
     text_bert_label_counts: tuple[int, ...]  # label counts where the BERTs are fine-tuned
     text_minilm_max_labels: int  # MiniLM is measured up to this many labels (its features cost)
@@ -137,6 +138,7 @@ SMOKE = Profile(
     image_overfit_steps=12,
     # --- notebook 07 ---
     text_max_tokens=64,
+    text_finetune_epochs=2,
     text_min_steps=20,
     text_overfit_steps=150,
     text_bert_label_counts=(100,),
@@ -198,6 +200,7 @@ CPU = Profile(
     image_overfit_steps=150,
     # --- notebook 07 ---
     text_max_tokens=256,
+    text_finetune_epochs=30,
     text_min_steps=100,
     text_overfit_steps=300,
     text_bert_label_counts=(100,),
