@@ -21,7 +21,7 @@ COURSE: tuple[Chapter, ...] = (
         "00_welcome.ipynb",
         "Welcome and setup check",
         "environment check; supervised vs unsupervised vs self-supervised vs RLHF; the map",
-        0.5,
+        0.1,
         0.3,
     ),
     Chapter(
@@ -29,7 +29,7 @@ COURSE: tuple[Chapter, ...] = (
         "01_preparing_unlabeled_data.ipynb",
         "Preparing unlabeled data",
         "normalising text; exact and near duplicates (MinHash, LSH); quality filters; no leakage",
-        1.5,
+        0.3,
         0.6,
     ),
     Chapter(
@@ -37,7 +37,7 @@ COURSE: tuple[Chapter, ...] = (
         "02_tokenization.ipynb",
         "Tokenization",
         "characters, words, subwords; BPE from scratch; WordPiece; special tokens; image patches",
-        0.4,
+        0.3,
         0.7,
     ),
     Chapter(
@@ -53,7 +53,7 @@ COURSE: tuple[Chapter, ...] = (
         "04_what_pretraining_learned.ipynb",
         "What did pretraining learn?",
         "from_pretrained; fill-mask pipeline; pretrained vs random; nearest neighbours; model card",
-        0.8,
+        0.3,
         0.3,
     ),
     Chapter(
