@@ -318,6 +318,20 @@ def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -
     return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
 
 
+PRECISION_DTYPES = {"bf16": torch.bfloat16, "no": torch.float32}
+
+
+def training_peak_gflops(precision: str, size: int = 1024, seconds: float = 1.0) -> float:
+    """Measure the matrix-multiply peak (GFLOP/s) in the precision training ran in ('bf16' or 'no').
+
+    Under bf16 autocast the model's matrix multiplies run in bf16, so its MFU is measured against
+    the bf16 peak, not the (often several times lower) fp32 one.
+    """
+    if precision not in PRECISION_DTYPES:
+        raise ValueError(f"precision must be one of {sorted(PRECISION_DTYPES)}, got {precision!r}")
+    return matmul_gflops(size, seconds, PRECISION_DTYPES[precision])
+
+
 def train_flops_per_token(model: PreTrainedModel, seq_len: int, mask_prob: float) -> float:
     """Approximate training FLOPs per token: 6 x (weights used per token) + attention scores."""
     config = model.config
@@ -434,3 +448,98 @@ def describe_run(folder, data: dict) -> dict[str, float]:
 
 if __name__ == "__main__":
     main()
+
+
+def masking_stats(batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids) -> dict:
+    """Share of non-special tokens picked, and of picked ones turned to [MASK] or left unchanged."""
+    special = torch.isin(originals, torch.tensor(list(special_ids)))
+    picked = batch["labels"] != IGNORE_INDEX
+    inputs = batch["input_ids"][picked]
+    return {
+        "picked share": picked.sum().item() / (~special).sum().item(),
+        "-> [MASK]": (inputs == mask_token_id).float().mean().item(),
+        "-> unchanged": (inputs == originals[picked]).float().mean().item(),
+        "specials picked": int((picked & special).sum()),
+    }
+
+
+def full_vocabulary_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
+    """The masked-LM loss as `transformers` computes it: scores over the vocabulary everywhere."""
+    return model(input_ids=batch["input_ids"], labels=batch["labels"]).loss
+
+
+def step_seconds(model: torch.nn.Module, batch: dict, loss_fn: Callable, repeats: int = 3) -> float:
+    """Fastest of `repeats` forward+backward passes of `loss_fn` on `batch` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        loss_fn(model, batch).backward()
+        times.append(time.perf_counter() - started)
+    model.zero_grad()
+    return min(times)
+
+
+def measure_reference(folder, profile) -> dict | None:
+    """Measure a saved checkpoint on this profile's held-out masked tokens (its own tokenizer's ids);
+    None when the folder holds no model."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        return None
+    record = json.loads((folder / "training.json").read_text())
+    model = AutoModelForMaskedLM.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    data = prepare_data(profile, tokenizer)
+    if model.config.max_position_embeddings < data["heldout"].shape[1]:
+        raise ValueError("the reference was trained on shorter blocks than this profile's")
+    loss = heldout_loss(model, data["heldout_inputs"], data["heldout_labels"])
+    return {
+        "steps": record["steps"],
+        "tokens_seen": record["tokens_seen"],
+        "minutes": record["seconds"] / 60,
+        "command": record["command"],
+        "heldout_mlm_loss": loss,
+        "heldout_perplexity": perplexity(loss),
+        "unigram_entropy_baseline": unigram_baseline(
+            data["train"], data["heldout_labels"], len(tokenizer)
+        ),
+        "heldout_curve": record["curve"]["eval"],
+    }
+
+
+def plot_heldout_curves(
+    curves: dict[str, list[dict]], unigram: float, key: str = "heldout_mlm_loss"
+):
+    """Plot held-out loss against step for each labelled run, with the unigram plateau; return the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for (label, curve), marker in zip(curves.items(), "o^sdv", strict=False):
+        ax.plot([e["step"] for e in curve], [e[key] for e in curve], f"{marker}-", label=label)
+    ax.axhline(unigram, color="k", ls="--", lw=1, label="unigram plateau")
+    ax.axhline(unigram - 1.0, color="tab:green", ls=":", lw=1, label="1 nat below the plateau")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"{key.replace('_', ' ')} (nats)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def run_summary(history: dict, profile, unigram: float) -> dict:
+    """The numbers of a masked-LM run worth recording: steps, tokens, losses, perplexity, curve."""
+    final = history["eval"][-1]["heldout_mlm_loss"]
+    return {
+        "steps": history["step"][-1],
+        "tokens_seen": history["samples"] * profile.mlm_seq_len,
+        "tokens_per_s": history["samples"] * profile.mlm_seq_len / history["seconds"],
+        "mask_prob_train": profile.mlm_mask_prob,
+        "mask_prob_heldout": EVAL_MASK_PROB,
+        "mlm_loss_start": history["loss"][0],
+        "mlm_loss_end": history["loss"][-1],
+        "heldout_mlm_loss": final,
+        "heldout_perplexity": perplexity(final),
+        "unigram_entropy_baseline": unigram,
+        "heldout_curve": history["eval"],
+    }

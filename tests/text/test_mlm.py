@@ -135,3 +135,51 @@ def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
     card = (out / "README.md").read_text()
     assert "top5_accuracy_random_init" in card and "--steps 3" in card
     assert (out / "training_curve.png").stat().st_size > 1000
+
+
+def test_training_peak_is_measured_in_the_training_precision(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        mlm, "matmul_gflops", lambda size, seconds, dtype: seen.append(dtype) or 1.0
+    )
+    mlm.training_peak_gflops("bf16", 64, 0.01)
+    mlm.training_peak_gflops("no", 64, 0.01)
+    assert seen == [torch.bfloat16, torch.float32]
+    with pytest.raises(ValueError, match="precision must be one of"):
+        mlm.training_peak_gflops("fp16")
+
+
+def test_masking_stats_and_step_timing(tokenizer):
+    from course_lib.text.masking import MaskingCollator
+
+    blocks = mlm.pack_blocks(tokenizer, TEXTS * 4, 16)
+    batch = MaskingCollator(tokenizer, 0.3, seed=0)(list(blocks))
+    stats = mlm.masking_stats(batch, blocks, tokenizer.mask_token_id, tokenizer.all_special_ids)
+    assert 0.2 < stats["picked share"] < 0.4 and 0.6 < stats["-> [MASK]"] < 0.95
+    assert stats["specials picked"] == 0 and 0.0 <= stats["-> unchanged"] < 0.3
+    model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16).eval()
+    full = mlm.full_vocabulary_loss(model, batch)
+    assert torch.allclose(full, mlm.masked_lm_loss(model, batch), atol=1e-5)
+    assert mlm.step_seconds(model, batch, mlm.masked_lm_loss, repeats=2) > 0
+    assert all(p.grad is None for p in model.parameters())  # gradients cleared afterwards
+
+
+def test_run_summary_reference_and_plot(tmp_path):
+    from course_lib.core.profiles import get_profile
+
+    profile = get_profile("smoke")
+    history = {
+        "step": [10, 20],
+        "loss": [8.0, 6.0],
+        "eval": [{"step": 10, "heldout_mlm_loss": 7.0}, {"step": 20, "heldout_mlm_loss": 5.0}],
+        "samples": 320,
+        "seconds": 2.0,
+    }
+    summary = mlm.run_summary(history, profile, 6.5)
+    assert summary["steps"] == 20 and summary["heldout_mlm_loss"] == 5.0
+    assert summary["tokens_seen"] == 320 * profile.mlm_seq_len
+    assert summary["tokens_per_s"] == pytest.approx(160 * profile.mlm_seq_len)
+    assert summary["heldout_perplexity"] == pytest.approx(math.exp(5.0))
+    assert mlm.measure_reference(tmp_path, profile) is None  # no checkpoint in that folder
+    fig = mlm.plot_heldout_curves({"run": history["eval"]}, 6.5)
+    assert len(fig.axes[0].lines) == 3  # the run, the plateau, the 1-nat line
