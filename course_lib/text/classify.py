@@ -77,11 +77,20 @@ def mean_pooled(vectors: torch.Tensor, ids: torch.Tensor, pad_id: int = 0) -> np
 
 
 class SequenceClassifier(nn.Module):
-    """Wrap a transformers sequence-classification model so it maps token ids to logits."""
+    """Wrap a transformers sequence-classification model so it maps token ids to logits; `head`
+    holds its new parts (every child but the pretrained `base_model`), for two learning rates."""
 
     def __init__(self, model: nn.Module, pad_id: int) -> None:
         super().__init__()
         self.model, self.pad_id = model, pad_id
+        if not list(self.head.parameters()):
+            raise ValueError("expected a model with a classification head beside its base_model")
+
+    @property
+    def head(self) -> nn.ModuleList:
+        """The model's new parts: every child but the pretrained base_model (not registered a
+        second time, so the saved weights hold each tensor once)."""
+        return nn.ModuleList(m for m in self.model.children() if m is not self.model.base_model)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Return class logits (batch, n_classes), padding masked out."""
