@@ -69,7 +69,7 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        1.7,
+        7.8,
         1.6,
     ),
     Chapter(
