@@ -36,7 +36,9 @@ class Profile:
     mlm_lr: float
     mlm_warmup_steps: int  # learning-rate warm-up (at most a third of the run)
     mlm_mask_prob: float
-    gpt_steps: int  # next-token (GPT) run of notebook 03: same width, depth, heads and lr as the BERT
+    gpt_steps: (
+        int  # next-token (GPT) run of notebook 03: same width, depth, heads and lr as the BERT
+    )
     gpt_batch_size: int
     gpt_warmup_steps: int
     gpt_eval_blocks: int  # held-out blocks scored by the next-token run (and its unigram baseline)
@@ -164,9 +166,9 @@ CPU = Profile(
     mlm_lr=3e-3,
     mlm_warmup_steps=200,
     mlm_mask_prob=0.3,
-    gpt_steps=300,
+    gpt_steps=200,
     gpt_batch_size=16,
-    gpt_warmup_steps=30,
+    gpt_warmup_steps=20,
     gpt_eval_blocks=128,
     gpt_min_gain=0.5,
     probe_sentences=500,

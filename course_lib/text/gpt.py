@@ -101,7 +101,7 @@ def pretrain_gpt(
     loader = DataLoader(
         data["train"], batch_size=profile.gpt_batch_size, shuffle=True, drop_last=True
     )
-    every = max(1, steps // 4)
+    every = max(1, steps // 2)  # held-out loss halfway and at the end
     config = TrainConfig(
         run_dir=run_dir,
         max_steps=steps,
