@@ -36,9 +36,7 @@ class Profile:
     mlm_lr: float
     mlm_warmup_steps: int  # learning-rate warm-up (at most a third of the run)
     mlm_mask_prob: float
-    gpt_steps: (
-        int  # next-token (GPT) run of notebook 03: same width, depth, heads and lr as the BERT
-    )
+    gpt_steps: int  # next-token run of notebook 03 (the BERT's width, depth, heads and lr)
     gpt_batch_size: int
     gpt_warmup_steps: int
     gpt_eval_blocks: int  # held-out blocks scored by the next-token run (and its unigram baseline)
