@@ -54,3 +54,12 @@ def contrastive_accuracy(z1: torch.Tensor, z2: torch.Tensor) -> float:
         sim = similarity_matrix(z1.float(), z2.float()).fill_diagonal_(float("-inf"))
         hits = sim.argmax(dim=1).cpu() == positive_indices(z1.shape[0])
     return hits.float().mean().item()
+
+
+def hardest_negative_share(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> float:
+    """Return the mean share of the negatives' softmax weight that goes to the most similar one."""
+    sim = similarity_matrix(z1, z2) / temperature
+    mask = torch.eye(len(sim), dtype=torch.bool)
+    mask |= F.one_hot(positive_indices(len(z1)), len(sim)).bool()
+    weights = sim.masked_fill(mask, float("-inf")).softmax(dim=1)
+    return weights.max(dim=1).values.mean().item()

@@ -92,3 +92,13 @@ def test_bad_input_is_refused_clearly():
         nt_xent(torch.randn(4, 3), torch.randn(4, 3), temperature=0)
     with pytest.raises(ValueError, match="positive"):
         positive_indices(0)
+
+
+def test_hardest_negative_share_grows_as_the_temperature_falls():
+    from course_lib.core.contrastive import hardest_negative_share
+
+    torch.manual_seed(0)
+    z1 = torch.randn(32, 8)
+    z2 = z1 + 0.5 * torch.randn(32, 8)
+    shares = [hardest_negative_share(z1, z2, t) for t in (0.05, 0.5, 5.0)]
+    assert shares[0] > shares[1] > shares[2] > 1 / 62  # 62 negatives: uniform is 1/62
