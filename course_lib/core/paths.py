@@ -2,7 +2,11 @@
 
 import json
 import os
+import shlex
+import sys
 from pathlib import Path
+
+from course_lib.core.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = ROOT / "notebooks"
@@ -27,8 +31,6 @@ def artifact_dir(name: str) -> Path:
 
 def results_path(name: str, profile: str | None = None) -> Path:
     """Return where a results file goes: results/ for the cpu profile, artifacts/ for the others."""
-    from course_lib.core.profiles import get_profile
-
     if not name.endswith(".json") or "/" in name:
         raise ValueError(f"results files are JSON: expected a name ending in '.json', got {name!r}")
     profile = profile or get_profile().name
@@ -55,8 +57,5 @@ def longest_trained(candidates: list[tuple[Path, str]]) -> tuple[Path, str]:
 
 def reproduce_command(module: str, argv: list[str] | None = None) -> str:
     """Return `python -m <module> <args>` as typed, with this checkout's paths made relative."""
-    import shlex
-    import sys
-
     args = shlex.join(argv if argv is not None else sys.argv[1:])
     return f"python -m {module} " + args.replace(str(ROOT) + "/", "")

@@ -2,6 +2,8 @@
 
 import os
 import random
+import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -42,3 +44,39 @@ def bf16_supported(device: torch.device | None = None) -> bool:
 def mixed_precision(device: torch.device | None = None) -> str:
     """Return the `accelerate` mixed-precision mode for `device`: 'bf16' or 'no'."""
     return "bf16" if bf16_supported(device) else "no"
+
+
+def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -> float:
+    """Measure this machine's matrix-multiply speed (GFLOP/s) with square `size` matrices."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a @ b  # warm up
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        count += 1
+    return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
+
+
+PRECISION_DTYPES = {"bf16": torch.bfloat16, "no": torch.float32}
+
+
+def training_peak_gflops(precision: str, size: int = 1024, seconds: float = 1.0) -> float:
+    """Measure the matrix-multiply peak (GFLOP/s) in the precision training ran in ('bf16' or 'no').
+
+    Under bf16 autocast the model's matrix multiplies run in bf16, so its MFU is measured against
+    the bf16 peak, not the (often several times lower) fp32 one.
+    """
+    if precision not in PRECISION_DTYPES:
+        raise ValueError(f"precision must be one of {sorted(PRECISION_DTYPES)}, got {precision!r}")
+    return matmul_gflops(size, seconds, PRECISION_DTYPES[precision])
+
+
+def step_seconds(model: torch.nn.Module, batch: dict, loss_fn: Callable, repeats: int = 3) -> float:
+    """Fastest of `repeats` forward+backward passes of `loss_fn` on `batch` (seconds)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        loss_fn(model, batch).backward()
+        times.append(time.perf_counter() - started)
+    model.zero_grad()
+    return min(times)

@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
+from IPython.display import display
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
@@ -122,8 +124,6 @@ class LivePlot:
                 return
         except ImportError:
             return
-        import matplotlib.pyplot as plt
-        from IPython.display import display
 
         self.plt = plt
         self.fig, self.ax = plt.subplots(figsize=(6, 3))
@@ -348,8 +348,6 @@ def throughput(history: dict) -> float:
 
 def save_curve(history: dict, path: Path, baseline: float | None = None) -> Path:
     """Plot the training loss and every held-out loss of a run (plus a baseline line) to a PNG."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(history["step"], history["loss"], lw=1, label="train loss")
     for key in sorted({k for e in history["eval"] for k in e if "loss" in k}):
@@ -365,3 +363,31 @@ def save_curve(history: dict, path: Path, baseline: float | None = None) -> Path
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return Path(path)
+
+
+def pretraining_config(
+    run_dir: Path,
+    steps: int,
+    lr: float,
+    warmup_steps: int,
+    evals: int,
+    seed: int = 0,
+    live_plot: bool = True,
+    extra: dict | None = None,
+) -> TrainConfig:
+    """Return the config of a pretraining run: warm-up then cosine decay, `evals` held-out
+    evaluations, each followed by a checkpoint (so an interrupted run resumes from there)."""
+    every = max(1, steps // evals)
+    return TrainConfig(
+        run_dir=run_dir,
+        max_steps=steps,
+        lr=lr,
+        warmup_steps=min(warmup_steps, steps // 3),
+        schedule="cosine",
+        eval_every=every,
+        checkpoint_every=every,
+        log_every=min(10, every),
+        seed=seed,
+        live_plot=live_plot,
+        extra=extra or {},
+    )

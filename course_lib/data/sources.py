@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,8 +256,6 @@ def minilm_path() -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: `python -m course_lib.data.sources check` or `... download fashion_mnist`."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["download"] and len(args) == 2:
         print(f"downloaded {args[1]} to {download(args[1])}")

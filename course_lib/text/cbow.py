@@ -3,12 +3,22 @@
 The simplest masked-word pretext task: no order, no attention, just a bag of context vectors.
 """
 
+import argparse
 import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.utils.data import DataLoader
+from transformers import AutoTokenizer
+
+from course_lib.core.paths import REFERENCE_DIR, artifact_dir, longest_trained, reproduce_command
+from course_lib.core.profiles import get_profile
+from course_lib.core.training import TrainConfig, save_curve, train
+from course_lib.text.lm_data import prepare_data, unigram_baseline
+from course_lib.text.tokenizer import course_tokenizer
 
 
 class CBOW(nn.Module):
@@ -81,11 +91,6 @@ def pretrain(
 ):
     """Pretrain CBOW vectors with the course's loop, keeping the weights with the lowest held-out
     loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data)."""
-    from torch.utils.data import DataLoader
-
-    from course_lib.core.training import TrainConfig, train
-    from course_lib.text.mlm import prepare_data
-    from course_lib.text.tokenizer import course_tokenizer
 
     tokenizer = course_tokenizer(profile)
     data = prepare_data(profile, tokenizer)
@@ -126,9 +131,6 @@ def pretrain(
 
 def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
     """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
-    from safetensors.torch import save_file
-
-    from course_lib.core.training import save_curve
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,8 +199,6 @@ def load_vectors(folder) -> tuple[torch.Tensor, object]:
     """Return (word vectors, tokenizer) of a saved CBOW run: each token's input vector (as a
     neighbour) next to its output vector (as the hidden word), concatenated
     (GloVe adds its two tables, W + C; keeping both side by side loses nothing)."""
-    from safetensors.torch import load_file
-    from transformers import AutoTokenizer
 
     folder = Path(folder)
     if not (folder / "model.safetensors").is_file():
@@ -211,8 +211,6 @@ def load_vectors(folder) -> tuple[torch.Tensor, object]:
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
     profile) and the committed reference; ('', 'none') if neither exists."""
-    from course_lib.core.paths import REFERENCE_DIR, artifact_dir, longest_trained
-
     return longest_trained(
         [
             (artifact_dir(f"cbow_vectors_{profile.name}"), "your own longer run"),
@@ -223,12 +221,6 @@ def pretrained_folder(profile) -> tuple[Path, str]:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m course_lib.text.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`."""
-    import argparse
-
-    from course_lib.core.paths import artifact_dir, reproduce_command
-    from course_lib.core.profiles import get_profile
-    from course_lib.text.mlm import unigram_baseline
-
     parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
     parser.add_argument(
         "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"

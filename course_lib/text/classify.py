@@ -9,8 +9,10 @@ import numpy as np
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from torch import nn
+from transformers import AutoModel, AutoTokenizer
 
 from course_lib.core.probe import fit_probe
+from course_lib.data.sources import minilm_path
 
 TFIDF_C_GRID = (1.0, 10.0, 100.0, 1000.0)
 
@@ -118,9 +120,6 @@ def encoder_features(model: nn.Module, ids: torch.Tensor, pad_id: int, batch_siz
 @lru_cache(maxsize=1)
 def minilm():
     """Return (tokenizer, model) of the shipped all-MiniLM-L6-v2, loaded with from_pretrained."""
-    from transformers import AutoModel, AutoTokenizer
-
-    from course_lib.data.sources import minilm_path
 
     folder = minilm_path()
     return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()

@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from transformers import AutoConfig, AutoModelForSequenceClassification
+from transformers.utils import logging
 
 from course_lib.core.finetune import Recipe, fit_classifier, predict
 from course_lib.core.probe import as_features, fit_probe
-from course_lib.data.splits import sample_labeled
+from course_lib.data.sources import load_wiki_summaries
+from course_lib.data.splits import sample_labeled, text_split
 from course_lib.text.classify import BagClassifier, SequenceClassifier, tfidf_predict
 
 # the course's own pretrained candidates for the headline (chosen among on validation documents)
@@ -42,9 +45,6 @@ class TextTask:
 def wiki_task(test_size: int | None = None) -> TextTask:
     """Return the Wikipedia topics: the labeled pool and the held-out test set (a stratified,
     seeded subset of `test_size` documents when given)."""
-    from course_lib.data.sources import load_wiki_summaries
-    from course_lib.data.splits import text_split
-
     corpus, split = load_wiki_summaries(), text_split()
     labels, texts = np.array(corpus["label"]), corpus["text"]
     pool, test = np.array(split["pool"]), np.array(split["test"])
@@ -100,8 +100,6 @@ def bag_maker(vectors: torch.Tensor, n_classes: int, pad_id: int, pretrained: bo
 def bert_maker(folder, n_classes: int, pad_id: int, pretrained: bool, seed: int):
     """Return make_model() for the small BERT + a new classification head: its pretrained
     weights, or the same architecture from random init."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
-    from transformers.utils import logging
 
     def make() -> SequenceClassifier:
         torch.manual_seed(seed)

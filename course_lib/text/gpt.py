@@ -2,7 +2,10 @@
 
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader
 from transformers import GPT2Config, GPT2LMHeadModel
+
+from course_lib.core.training import pretraining_config, train
 
 
 def build_gpt(
@@ -83,9 +86,6 @@ def pretrain_gpt(
     live_plot: bool = True,
 ) -> tuple[GPT2LMHeadModel, dict]:
     """Pretrain the profile's GPT on `data['train']` with the course's training loop; return (model, history)."""
-    from torch.utils.data import DataLoader
-
-    from course_lib.core.training import TrainConfig, train
 
     steps = steps or profile.gpt_steps
     model = build_gpt(
@@ -101,20 +101,16 @@ def pretrain_gpt(
     loader = DataLoader(
         data["train"], batch_size=profile.gpt_batch_size, shuffle=True, drop_last=True
     )
-    every = max(1, steps // 2)  # held-out loss halfway and at the end
-    config = TrainConfig(
-        run_dir=run_dir,
-        max_steps=steps,
-        lr=profile.mlm_lr,
-        warmup_steps=min(profile.gpt_warmup_steps, steps // 3),
-        schedule="cosine",
-        eval_every=every,
-        checkpoint_every=every,
-        log_every=min(10, every),
-        seed=seed,
-        live_plot=live_plot,
-        extra={"profile": profile.name, "objective": "next token"},
-    )
+    config = pretraining_config(
+        run_dir,
+        steps,
+        profile.mlm_lr,
+        profile.gpt_warmup_steps,
+        2,
+        seed,
+        live_plot,
+        {"profile": profile.name, "objective": "next token"},
+    )  # held-out loss halfway and at the end
     heldout = data["heldout"][: profile.gpt_eval_blocks]
 
     def evaluate(m) -> dict[str, float]:

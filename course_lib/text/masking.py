@@ -71,3 +71,16 @@ class MaskingCollator:
             self.generator,
         )
         return {"input_ids": masked, "attention_mask": torch.ones_like(masked), "labels": labels}
+
+
+def masking_stats(batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids) -> dict:
+    """Share of non-special tokens picked, and of picked ones turned to [MASK] or left unchanged."""
+    special = torch.isin(originals, torch.tensor(list(special_ids)))
+    picked = batch["labels"] != IGNORE_INDEX
+    inputs = batch["input_ids"][picked]
+    return {
+        "picked share": picked.sum().item() / (~special).sum().item(),
+        "-> [MASK]": (inputs == mask_token_id).float().mean().item(),
+        "-> unchanged": (inputs == originals[picked]).float().mean().item(),
+        "specials picked": int((picked & special).sum()),
+    }

@@ -1,14 +1,17 @@
 """Masked-language-model pretraining of a small BERT: data blocks, model, loss, held-out metrics."""
 
+import argparse
 import json
-import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader
 from transformers import (
+    AutoModelForMaskedLM,
+    AutoTokenizer,
     BertConfig,
     BertForMaskedLM,
     ModernBertConfig,
@@ -16,29 +19,13 @@ from transformers import (
     PreTrainedModel,
 )
 
-from course_lib.text.masking import IGNORE_INDEX, mask_tokens
-
-
-def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
-    """Tokenize `texts`, join them with [SEP] and cut into [CLS] ... [SEP] blocks of `seq_len` ids."""
-    if seq_len < 8:
-        raise ValueError(f"seq_len must be at least 8, got {seq_len}")
-    if len(texts) == 0:
-        raise ValueError("texts is empty: expected at least one document")
-    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-    stream: list[int] = []
-    for doc in ids:
-        stream.extend(doc)
-        stream.append(tokenizer.sep_token_id)
-    body = seq_len - 2
-    n = len(stream) // body
-    if n == 0:
-        raise ValueError(f"the texts hold {len(stream)} tokens: too few for one block of {seq_len}")
-    chunks = torch.tensor(stream[: n * body], dtype=torch.long).view(n, body)
-    cls = torch.full((n, 1), tokenizer.cls_token_id, dtype=torch.long)
-    sep = torch.full((n, 1), tokenizer.sep_token_id, dtype=torch.long)
-    return torch.cat([cls, chunks, sep], dim=1)
-
+from course_lib.core.model_card import write_model_card
+from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, reproduce_command
+from course_lib.core.profiles import get_profile
+from course_lib.core.training import pretraining_config, save_curve, train
+from course_lib.text.lm_data import EVAL_MASK_PROB, perplexity, prepare_data, unigram_baseline
+from course_lib.text.masking import IGNORE_INDEX, MaskingCollator
+from course_lib.text.tokenizer import course_tokenizer
 
 ARCHITECTURES = ("modernbert", "bert")
 
@@ -125,21 +112,6 @@ def masked_lm_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
     return F.cross_entropy(logits.float(), batch["labels"][picked])
 
 
-def fixed_masks(
-    blocks: torch.Tensor, tokenizer, mask_prob: float, seed: int = 1234
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mask held-out blocks once with a fixed seed, so every evaluation scores the same positions."""
-    generator = torch.Generator().manual_seed(seed)
-    return mask_tokens(
-        blocks,
-        tokenizer.mask_token_id,
-        len(tokenizer),
-        tokenizer.all_special_ids,
-        mask_prob,
-        generator,
-    )
-
-
 @torch.no_grad()
 def heldout_loss(
     model: PreTrainedModel, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 64
@@ -161,43 +133,6 @@ def heldout_loss(
     return total / count
 
 
-def unigram_baseline(train_blocks: torch.Tensor, labels: torch.Tensor, vocab_size: int) -> float:
-    """Loss (nats) of always predicting training-set token frequencies, on the same masked labels.
-
-    This is the "plateau": what a model reaches by learning word frequencies and ignoring context.
-    """
-    counts = torch.bincount(train_blocks.flatten(), minlength=vocab_size).double() + 1.0
-    log_p = torch.log(counts / counts.sum())
-    targets = labels[labels != IGNORE_INDEX]
-    return float(-log_p[targets].mean())
-
-
-def perplexity(loss: float) -> float:
-    """Perplexity from a mean cross-entropy in nats: exp(loss)."""
-    return math.exp(loss)
-
-
-EVAL_MASK_PROB = (
-    0.15  # held-out loss is always measured with BERT's 15%, whatever the training rate
-)
-
-
-def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
-    """Pack the pretraining corpus into blocks; mask the held-out blocks once (fixed seed)."""
-    from course_lib.data.corpus import pretraining_texts
-
-    corpus = pretraining_texts(profile.corpus_max_docs)
-    train_blocks = pack_blocks(tokenizer, corpus["train"], profile.mlm_seq_len)
-    heldout_blocks = pack_blocks(tokenizer, corpus["heldout"], profile.mlm_seq_len)
-    inputs, labels = fixed_masks(heldout_blocks, tokenizer, EVAL_MASK_PROB)
-    return {
-        "train": train_blocks,
-        "heldout": heldout_blocks,
-        "heldout_inputs": inputs,
-        "heldout_labels": labels,
-    }
-
-
 def pretrain(
     profile,
     run_dir,
@@ -207,11 +142,6 @@ def pretrain(
     architecture: str = "modernbert",
 ):
     """Pretrain the profile's BERT with the course's training loop; return (model, tokenizer, history, data)."""
-    from torch.utils.data import DataLoader
-
-    from course_lib.core.training import TrainConfig, train
-    from course_lib.text.masking import MaskingCollator
-    from course_lib.text.tokenizer import course_tokenizer
 
     steps = steps or profile.mlm_steps
     tokenizer = course_tokenizer(profile)
@@ -233,24 +163,16 @@ def pretrain(
         drop_last=True,
         collate_fn=MaskingCollator(tokenizer, profile.mlm_mask_prob),
     )
-    every = max(1, steps // 5)  # held-out loss every fifth of the run
-    config = TrainConfig(
-        run_dir=run_dir,
-        max_steps=steps,
-        lr=profile.mlm_lr,
-        warmup_steps=min(profile.mlm_warmup_steps, steps // 3),
-        schedule="cosine",
-        eval_every=every,
-        checkpoint_every=every,
-        log_every=min(10, every),
-        seed=seed,
-        live_plot=live_plot,
-        extra={
-            "mask_prob": profile.mlm_mask_prob,
-            "profile": profile.name,
-            "architecture": architecture,
-        },
-    )
+    config = pretraining_config(
+        run_dir,
+        steps,
+        profile.mlm_lr,
+        profile.mlm_warmup_steps,
+        5,
+        seed,
+        live_plot,
+        {"mask_prob": profile.mlm_mask_prob, "profile": profile.name, "architecture": architecture},
+    )  # held-out loss every fifth of the run
 
     def evaluate(m) -> dict[str, float]:
         return {"heldout_mlm_loss": heldout_loss(m, data["heldout_inputs"], data["heldout_labels"])}
@@ -297,39 +219,12 @@ def unigram_top_k_accuracy(
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
     (notebook 03, in artifacts/) and the committed reference checkpoint; ('', 'none') if neither."""
-    from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained
-
     return longest_trained(
         [
             (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
             (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
         ]
     )
-
-
-def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -> float:
-    """Measure this machine's matrix-multiply speed (GFLOP/s) with square `size` matrices."""
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
-    a @ b  # warm up
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        a @ b
-        count += 1
-    return 2 * size**3 * count / (time.perf_counter() - start) / 1e9
-
-
-PRECISION_DTYPES = {"bf16": torch.bfloat16, "no": torch.float32}
-
-
-def training_peak_gflops(precision: str, size: int = 1024, seconds: float = 1.0) -> float:
-    """Measure the matrix-multiply peak (GFLOP/s) in the precision training ran in ('bf16' or 'no').
-
-    Under bf16 autocast the model's matrix multiplies run in bf16, so its MFU is measured against
-    the bf16 peak, not the (often several times lower) fp32 one.
-    """
-    if precision not in PRECISION_DTYPES:
-        raise ValueError(f"precision must be one of {sorted(PRECISION_DTYPES)}, got {precision!r}")
-    return matmul_gflops(size, seconds, PRECISION_DTYPES[precision])
 
 
 def train_flops_per_token(model: PreTrainedModel, seq_len: int, mask_prob: float) -> float:
@@ -341,43 +236,6 @@ def train_flops_per_token(model: PreTrainedModel, seq_len: int, mask_prob: float
     head = config.hidden_size**2 + mask_prob * config.hidden_size * config.vocab_size
     attention = 2 * config.num_hidden_layers * seq_len * config.hidden_size
     return 6 * (body + head + attention)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.mlm --profile cpu --steps 2400 --out data/reference/bert_mlm`."""
-    import argparse
-
-    from course_lib.core.paths import artifact_dir, reproduce_command
-    from course_lib.core.profiles import get_profile
-
-    parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
-    parser.add_argument(
-        "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
-    )
-    parser.add_argument(
-        "--steps", type=int, default=None, help="training steps (default: profile's)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--architecture", choices=ARCHITECTURES, default="modernbert", help="model layout"
-    )
-    parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
-    args = parser.parse_args(argv)
-    profile = get_profile(args.profile)
-    out = Path(args.out).resolve()
-    run_dir = artifact_dir(f"mlm_run_{out.name}")
-    model, tokenizer, history, data = pretrain(
-        profile, run_dir, args.steps, args.seed, False, args.architecture
-    )
-    command = reproduce_command("course_lib.text.mlm", argv)
-    unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
-    record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
-    metrics = describe_run(out, data)
-    print(
-        f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "
-        f"(unigram baseline {unigram:.3f}); top-5 {metrics['top5_accuracy']:.1%} "
-        f"(random init {metrics['top5_accuracy_random_init']:.1%}); saved to {out.name}"
-    )
 
 
 def save_run(
@@ -419,11 +277,6 @@ def save_run(
 
 def describe_run(folder, data: dict) -> dict[str, float]:
     """Measure a saved run on the held-out masked blocks; write its curve and model card."""
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
-
-    from course_lib.core.model_card import write_model_card
-    from course_lib.core.training import save_curve
-
     folder = Path(folder)
     record = json.loads((folder / "training.json").read_text())
     model = AutoModelForMaskedLM.from_pretrained(folder).eval()
@@ -446,44 +299,14 @@ def describe_run(folder, data: dict) -> dict[str, float]:
     return metrics
 
 
-if __name__ == "__main__":
-    main()
-
-
-def masking_stats(batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids) -> dict:
-    """Share of non-special tokens picked, and of picked ones turned to [MASK] or left unchanged."""
-    special = torch.isin(originals, torch.tensor(list(special_ids)))
-    picked = batch["labels"] != IGNORE_INDEX
-    inputs = batch["input_ids"][picked]
-    return {
-        "picked share": picked.sum().item() / (~special).sum().item(),
-        "-> [MASK]": (inputs == mask_token_id).float().mean().item(),
-        "-> unchanged": (inputs == originals[picked]).float().mean().item(),
-        "specials picked": int((picked & special).sum()),
-    }
-
-
 def full_vocabulary_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
     """The masked-LM loss as `transformers` computes it: scores over the vocabulary everywhere."""
     return model(input_ids=batch["input_ids"], labels=batch["labels"]).loss
 
 
-def step_seconds(model: torch.nn.Module, batch: dict, loss_fn: Callable, repeats: int = 3) -> float:
-    """Fastest of `repeats` forward+backward passes of `loss_fn` on `batch` (seconds)."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        loss_fn(model, batch).backward()
-        times.append(time.perf_counter() - started)
-    model.zero_grad()
-    return min(times)
-
-
 def measure_reference(folder, profile) -> dict | None:
     """Measure a saved checkpoint on this profile's held-out masked tokens (its own tokenizer's ids);
     None when the folder holds no model."""
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
-
     folder = Path(folder)
     if not (folder / "config.json").is_file():
         return None
@@ -512,8 +335,6 @@ def plot_heldout_curves(
     curves: dict[str, list[dict]], unigram: float, key: str = "heldout_mlm_loss"
 ):
     """Plot held-out loss against step for each labelled run, with the unigram plateau; return the figure."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for (label, curve), marker in zip(curves.items(), "o^sdv", strict=False):
         ax.plot([e["step"] for e in curve], [e[key] for e in curve], f"{marker}-", label=label)
@@ -543,3 +364,39 @@ def run_summary(history: dict, profile, unigram: float) -> dict:
         "unigram_entropy_baseline": unigram,
         "heldout_curve": history["eval"],
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm`."""
+    parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
+    parser.add_argument(
+        "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="training steps (default: profile's)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--architecture", choices=ARCHITECTURES, default="modernbert", help="model layout"
+    )
+    parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    out = Path(args.out).resolve()
+    run_dir = artifact_dir(f"mlm_run_{out.name}")
+    model, tokenizer, history, data = pretrain(
+        profile, run_dir, args.steps, args.seed, False, args.architecture
+    )
+    command = reproduce_command("course_lib.text.mlm", argv)
+    unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
+    record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
+    metrics = describe_run(out, data)
+    print(
+        f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "
+        f"(unigram baseline {unigram:.3f}); top-5 {metrics['top5_accuracy']:.1%} "
+        f"(random init {metrics['top5_accuracy_random_init']:.1%}); saved to {out.name}"
+    )
+
+
+if __name__ == "__main__":
+    main()

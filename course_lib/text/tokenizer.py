@@ -9,7 +9,10 @@ from collections.abc import Iterable
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from tokenizers.trainers import WordPieceTrainer
-from transformers import PreTrainedTokenizerFast
+from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+from course_lib.core.paths import artifact_dir
+from course_lib.data.corpus import pretraining_texts
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
@@ -77,10 +80,6 @@ def build_tokenizer(
 
 def course_tokenizer(profile) -> PreTrainedTokenizerFast:
     """The course's WordPiece for `profile`: loaded if saved (notebook 02), else trained and saved."""
-    from transformers import AutoTokenizer
-
-    from course_lib.core.paths import artifact_dir
-    from course_lib.data.corpus import pretraining_texts
 
     folder = artifact_dir(f"wordpiece_{profile.name}")
     if (folder / "tokenizer.json").is_file():

@@ -8,9 +8,11 @@ that works on whole batches at once.
 
 from dataclasses import asdict, dataclass, fields, replace
 
+import ipywidgets as widgets
 import kornia.augmentation as K
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 from torch import nn
 
 
@@ -161,9 +163,6 @@ def describe(config: AugmentConfig) -> str:
 
 def explorer(images: torch.Tensor, n: int = 8):
     """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
-    import ipywidgets as widgets
-    from IPython.display import display
-
     sliders = {
         f.name: widgets.FloatSlider(
             value=getattr(STRONG, f.name),

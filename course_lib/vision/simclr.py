@@ -14,9 +14,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
@@ -24,7 +28,8 @@ from course_lib.core.paths import DATA_DIR, artifact_dir
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, throughput, train
-from course_lib.data.splits import sample_labeled
+from course_lib.data.sources import load_fashion_mnist
+from course_lib.data.splits import image_split, sample_labeled
 from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
 from course_lib.vision.encoders import (
     EncoderConfig,
@@ -33,9 +38,6 @@ from course_lib.vision.encoders import (
     load_model,
     save_model,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -343,8 +345,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
 
 def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Path:
     """Plot the training loss and the kNN monitor against epochs into folder/training_curve.png."""
-    import matplotlib.pyplot as plt
-
     fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
     loss_ax.plot([s / steps_per_epoch for s in history["step"]], history["loss"], lw=1)
     loss_ax.set(title="training loss", xlabel="epoch", ylabel="NT-Xent (nats)")
@@ -389,8 +389,6 @@ def plot_against_reference(
     knn_at_init: float,
 ) -> "Figure":
     """Plot the loss and kNN monitor of the reference run and this run against epochs."""
-    import matplotlib.pyplot as plt
-
     fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
     runs = {
         "reference": (reference, reference_steps_per_epoch),
@@ -447,8 +445,6 @@ def format_scores(scores: dict[str, Sequence[float]], width: int = 24) -> str:
 
 def plot_probe(probe: dict[str, Sequence[float]], xlabel: str) -> "Figure":
     """Plot each encoder's mean probe accuracy as a bar, its seeds as dots."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.55 * len(probe)))
     for row, accs in enumerate(probe.values()):
         s = probe_summary(accs)
@@ -470,11 +466,6 @@ def plot_feature_maps(
 ) -> tuple["Figure", dict[str, float]]:
     """Draw each encoder's features in 2-D (PCA, t-SNE), coloured by label; return the figure and
     each encoder's silhouette score (cosine, in the full feature space)."""
-    import matplotlib.pyplot as plt
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
-    from sklearn.metrics import silhouette_score
-
     fig, axes = plt.subplots(len(encoders), 2, figsize=(10, 4.25 * len(encoders)), squeeze=False)
     y = labels.numpy()
     silhouette = {}
@@ -553,8 +544,6 @@ def format_ablation(ablation: dict[str, dict]) -> str:
 
 def plot_ablation(ablation: dict[str, dict]) -> "Figure":
     """Plot the ablation's final loss, kNN monitor and view matching as bars, one per run."""
-    import matplotlib.pyplot as plt
-
     titles = {
         "loss_end": "final NT-Xent: the game's difficulty",
         "knn_acc": "kNN monitor accuracy",
@@ -587,9 +576,6 @@ def reference_record(training: dict, train_size: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: pretrain on the 'train' split, save the model, its history and curve."""
-    from course_lib.data.sources import load_fashion_mnist
-    from course_lib.data.splits import image_split
-
     config, out = parse_args(argv)
     images, labels = load_fashion_mnist("train")
     split = image_split()

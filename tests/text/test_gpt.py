@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from course_lib.text import gpt, mlm
+from course_lib.text import gpt, lm_data
 from course_lib.text.tokenizer import build_tokenizer
 
 TEXTS = ["the cat sat on the mat .", "a dog lay on the rug near the door ."] * 30
@@ -19,7 +19,7 @@ def tokenizer():
 
 @pytest.fixture(scope="module")
 def blocks(tokenizer):
-    return mlm.pack_blocks(tokenizer, TEXTS, 16)
+    return lm_data.pack_blocks(tokenizer, TEXTS, 16)
 
 
 def test_loss_matches_transformers_shifted_loss(tokenizer, blocks):

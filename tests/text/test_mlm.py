@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from course_lib.text import mlm
+from course_lib.core import runtime
+from course_lib.text import lm_data, masking, mlm
 from course_lib.text.masking import mask_tokens
 from course_lib.text.tokenizer import build_tokenizer
 
@@ -18,24 +19,24 @@ def tokenizer():
 
 
 def test_pack_blocks(tokenizer):
-    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    blocks = lm_data.pack_blocks(tokenizer, TEXTS, 16)
     assert blocks.shape[1] == 16 and blocks.dtype == torch.long
     assert (blocks[:, 0] == tokenizer.cls_token_id).all() and (
         blocks[:, -1] == tokenizer.sep_token_id
     ).all()
     with pytest.raises(ValueError, match="seq_len"):
-        mlm.pack_blocks(tokenizer, TEXTS, 4)
+        lm_data.pack_blocks(tokenizer, TEXTS, 4)
     with pytest.raises(ValueError, match="empty"):
-        mlm.pack_blocks(tokenizer, [], 16)
+        lm_data.pack_blocks(tokenizer, [], 16)
     with pytest.raises(ValueError, match="too few"):
-        mlm.pack_blocks(tokenizer, ["cat"], 64)
+        lm_data.pack_blocks(tokenizer, ["cat"], 64)
 
 
 @pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
 def test_masked_only_loss_equals_the_full_loss(tokenizer, architecture):
     model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
     model.eval()
-    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
+    blocks = lm_data.pack_blocks(tokenizer, TEXTS, 16)
     inputs, labels = mask_tokens(
         blocks,
         tokenizer.mask_token_id,
@@ -75,9 +76,9 @@ def test_modernbert_layout_saves_and_loads_like_a_checkpoint(tokenizer, tmp_path
 def test_training_gets_below_the_unigram_baseline(tokenizer, architecture):
     torch.manual_seed(0)
     model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
-    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
-    inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
-    baseline = mlm.unigram_baseline(blocks, labels, len(tokenizer))
+    blocks = lm_data.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = lm_data.fixed_masks(blocks, tokenizer, 0.15)
+    baseline = lm_data.unigram_baseline(blocks, labels, len(tokenizer))
     before = mlm.heldout_loss(model, inputs, labels)
     optimizer = torch.optim.AdamW(model.parameters(), 5e-3)
     for _ in range(100):
@@ -98,21 +99,21 @@ def test_unigram_baseline_is_the_entropy_of_frequencies():
     counts = torch.tensor([0, 2, 1, 1]) + 1.0
     p = counts / counts.sum()
     want = -(torch.log(p[1]) + torch.log(p[2]) + torch.log(p[3])) / 3
-    assert mlm.unigram_baseline(train, labels, 4) == pytest.approx(float(want))
-    assert mlm.perplexity(math.log(50)) == pytest.approx(50)
+    assert lm_data.unigram_baseline(train, labels, 4) == pytest.approx(float(want))
+    assert lm_data.perplexity(math.log(50)) == pytest.approx(50)
 
 
 @pytest.mark.parametrize("architecture", mlm.ARCHITECTURES)
 def test_flops_and_matmul_speed(tokenizer, architecture):
     model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16, architecture=architecture)
     assert mlm.train_flops_per_token(model, 16, 0.15) > 6 * 32 * 32
-    assert mlm.matmul_gflops(64, seconds=0.05) > 0
+    assert runtime.matmul_gflops(64, seconds=0.05) > 0
 
 
 def test_top_k_accuracy_counts_hits_at_masked_positions(tokenizer):
     model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16)
-    blocks = mlm.pack_blocks(tokenizer, TEXTS, 16)
-    inputs, labels = mlm.fixed_masks(blocks, tokenizer, 0.15)
+    blocks = lm_data.pack_blocks(tokenizer, TEXTS, 16)
+    inputs, labels = lm_data.fixed_masks(blocks, tokenizer, 0.15)
     assert mlm.top_k_accuracy(model, inputs, labels, k=len(tokenizer)) == 1.0
     assert 0.0 <= mlm.top_k_accuracy(model, inputs, labels, k=1) < 1.0
     most = int(torch.bincount(blocks.flatten()).argmax())
@@ -140,27 +141,27 @@ def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
 def test_training_peak_is_measured_in_the_training_precision(monkeypatch):
     seen = []
     monkeypatch.setattr(
-        mlm, "matmul_gflops", lambda size, seconds, dtype: seen.append(dtype) or 1.0
+        runtime, "matmul_gflops", lambda size, seconds, dtype: seen.append(dtype) or 1.0
     )
-    mlm.training_peak_gflops("bf16", 64, 0.01)
-    mlm.training_peak_gflops("no", 64, 0.01)
+    runtime.training_peak_gflops("bf16", 64, 0.01)
+    runtime.training_peak_gflops("no", 64, 0.01)
     assert seen == [torch.bfloat16, torch.float32]
     with pytest.raises(ValueError, match="precision must be one of"):
-        mlm.training_peak_gflops("fp16")
+        runtime.training_peak_gflops("fp16")
 
 
 def test_masking_stats_and_step_timing(tokenizer):
     from course_lib.text.masking import MaskingCollator
 
-    blocks = mlm.pack_blocks(tokenizer, TEXTS * 4, 16)
+    blocks = lm_data.pack_blocks(tokenizer, TEXTS * 4, 16)
     batch = MaskingCollator(tokenizer, 0.3, seed=0)(list(blocks))
-    stats = mlm.masking_stats(batch, blocks, tokenizer.mask_token_id, tokenizer.all_special_ids)
+    stats = masking.masking_stats(batch, blocks, tokenizer.mask_token_id, tokenizer.all_special_ids)
     assert 0.2 < stats["picked share"] < 0.4 and 0.6 < stats["-> [MASK]"] < 0.95
     assert stats["specials picked"] == 0 and 0.0 <= stats["-> unchanged"] < 0.3
     model = mlm.build_bert(len(tokenizer), 32, 1, 2, 16).eval()
     full = mlm.full_vocabulary_loss(model, batch)
     assert torch.allclose(full, mlm.masked_lm_loss(model, batch), atol=1e-5)
-    assert mlm.step_seconds(model, batch, mlm.masked_lm_loss, repeats=2) > 0
+    assert runtime.step_seconds(model, batch, mlm.masked_lm_loss, repeats=2) > 0
     assert all(p.grad is None for p in model.parameters())  # gradients cleared afterwards
 
 

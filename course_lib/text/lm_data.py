@@ -1,0 +1,81 @@
+"""The data of language-model pretraining (CBOW, masked LM, next token): the corpus packed into
+blocks of token ids, held-out blocks masked once, and the unigram plateau to beat."""
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from course_lib.data.corpus import pretraining_texts
+from course_lib.text.masking import IGNORE_INDEX, mask_tokens
+
+
+def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
+    """Tokenize `texts`, join them with [SEP] and cut into [CLS] ... [SEP] blocks of `seq_len` ids."""
+    if seq_len < 8:
+        raise ValueError(f"seq_len must be at least 8, got {seq_len}")
+    if len(texts) == 0:
+        raise ValueError("texts is empty: expected at least one document")
+    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    stream: list[int] = []
+    for doc in ids:
+        stream.extend(doc)
+        stream.append(tokenizer.sep_token_id)
+    body = seq_len - 2
+    n = len(stream) // body
+    if n == 0:
+        raise ValueError(f"the texts hold {len(stream)} tokens: too few for one block of {seq_len}")
+    chunks = torch.tensor(stream[: n * body], dtype=torch.long).view(n, body)
+    cls = torch.full((n, 1), tokenizer.cls_token_id, dtype=torch.long)
+    sep = torch.full((n, 1), tokenizer.sep_token_id, dtype=torch.long)
+    return torch.cat([cls, chunks, sep], dim=1)
+
+
+def fixed_masks(
+    blocks: torch.Tensor, tokenizer, mask_prob: float, seed: int = 1234
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mask held-out blocks once with a fixed seed, so every evaluation scores the same positions."""
+    generator = torch.Generator().manual_seed(seed)
+    return mask_tokens(
+        blocks,
+        tokenizer.mask_token_id,
+        len(tokenizer),
+        tokenizer.all_special_ids,
+        mask_prob,
+        generator,
+    )
+
+
+def unigram_baseline(train_blocks: torch.Tensor, labels: torch.Tensor, vocab_size: int) -> float:
+    """Loss (nats) of always predicting training-set token frequencies, on the same masked labels.
+
+    This is the "plateau": what a model reaches by learning word frequencies and ignoring context.
+    """
+    counts = torch.bincount(train_blocks.flatten(), minlength=vocab_size).double() + 1.0
+    log_p = torch.log(counts / counts.sum())
+    targets = labels[labels != IGNORE_INDEX]
+    return float(-log_p[targets].mean())
+
+
+def perplexity(loss: float) -> float:
+    """Perplexity from a mean cross-entropy in nats: exp(loss)."""
+    return math.exp(loss)
+
+
+EVAL_MASK_PROB = (
+    0.15  # held-out loss is always measured with BERT's 15%, whatever the training rate
+)
+
+
+def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
+    """Pack the pretraining corpus into blocks; mask the held-out blocks once (fixed seed)."""
+    corpus = pretraining_texts(profile.corpus_max_docs)
+    train_blocks = pack_blocks(tokenizer, corpus["train"], profile.mlm_seq_len)
+    heldout_blocks = pack_blocks(tokenizer, corpus["heldout"], profile.mlm_seq_len)
+    inputs, labels = fixed_masks(heldout_blocks, tokenizer, EVAL_MASK_PROB)
+    return {
+        "train": train_blocks,
+        "heldout": heldout_blocks,
+        "heldout_inputs": inputs,
+        "heldout_labels": labels,
+    }
