@@ -18,22 +18,23 @@ def strict() -> bool:
     return os.environ.get(STRICT_VAR, "") not in ("", "0")
 
 
-def verdict(claim: str, holds: bool, detail: str = "") -> bool:
-    """Print `[MET] claim (detail)` or `[NOT MET] ...`; raise ClaimNotMet when strict."""
+def verdict(claim: str, holds: bool, detail: str = "") -> None:
+    """Print `[MET] claim (detail)` or `[NOT MET] ...`; raise ClaimNotMet when strict.
+
+    Returns nothing, so that a cell ending with a check shows only the printed verdict."""
     if not isinstance(claim, str) or not claim:
         raise ValueError("claim must be a non-empty sentence saying what should hold")
     line = f"[{'MET' if holds else 'NOT MET'}] {claim}" + (f" ({detail})" if detail else "")
     print(line)
     if not holds and strict():
         raise ClaimNotMet(line)
-    return bool(holds)
 
 
-def at_least(claim: str, value: float, bound: float, unit: str = "") -> bool:
+def at_least(claim: str, value: float, bound: float, unit: str = "") -> None:
     """Verdict on `value >= bound`, printing both numbers."""
-    return verdict(claim, value >= bound, f"{value:.4g}{unit} vs {bound:.4g}{unit} needed")
+    verdict(claim, value >= bound, f"{value:.4g}{unit} vs {bound:.4g}{unit} needed")
 
 
-def below(claim: str, value: float, bound: float, unit: str = "") -> bool:
+def below(claim: str, value: float, bound: float, unit: str = "") -> None:
     """Verdict on `value < bound`, printing both numbers."""
-    return verdict(claim, value < bound, f"{value:.4g}{unit} vs below {bound:.4g}{unit} needed")
+    verdict(claim, value < bound, f"{value:.4g}{unit} vs below {bound:.4g}{unit} needed")
