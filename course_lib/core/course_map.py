@@ -84,7 +84,8 @@ COURSE: tuple[Chapter, ...] = (
         "08",
         "08_100_labels_images.ipynb",
         "100 labels, images",
-        "SimCLR probe and fine-tuning vs the same CNN from scratch vs pixels; label-efficiency curve",
+        "SimCLR probe and fine-tuning vs the same CNN from scratch (to convergence) vs pixels; "
+        "one selection rule; pre-registered headline; per-seed multipliers",
         8.9,
         1.0,
     ),
