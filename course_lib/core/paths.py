@@ -4,6 +4,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from course_lib.core.profiles import get_profile
@@ -41,18 +42,26 @@ def results_path(name: str, profile: str | None = None) -> Path:
     return folder / name
 
 
-def longest_trained(candidates: list[tuple[Path, str]]) -> tuple[Path, str]:
-    """Among (folder, description) pairs, pick the folder whose training.json has the most steps;
-    (Path(), 'none') when no folder holds a finished run."""
-    found = []
-    for folder, name in candidates:
-        record = Path(folder) / "training.json"
-        if record.is_file():
-            found.append((json.loads(record.read_text())["steps"], str(folder), name))
-    if not found:
-        return Path(), "none"
-    steps, folder, name = max(found)
-    return Path(folder), f"{name} ({steps} steps)"
+def steps_trained(folder: Path) -> int:
+    """Return the training steps recorded in a folder's training.json (0 when there is none)."""
+    record = Path(folder) / "training.json"
+    return json.loads(record.read_text())["steps"] if record.is_file() else 0
+
+
+def longest_trained(
+    candidates: list[tuple[Path, str]],
+    make_command: str,
+    measure: Callable[[Path], int] = steps_trained,
+    unit: str = "steps",
+) -> tuple[Path, str]:
+    """Among (folder, description) pairs, pick the one trained longest by `measure`; with none,
+    raise FileNotFoundError saying which command makes one (the course's one fallback)."""
+    found = [(measure(Path(folder)), str(folder), name) for folder, name in candidates]
+    amount, folder, name = max(found)
+    if amount == 0:
+        names = " or ".join(name for _, name in candidates)
+        raise FileNotFoundError(f"no trained model found ({names}): run `{make_command}`")
+    return Path(folder), f"{name} ({amount:,} {unit})"
 
 
 def reproduce_command(module: str, argv: list[str] | None = None) -> str:

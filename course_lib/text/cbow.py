@@ -210,12 +210,14 @@ def load_vectors(folder) -> tuple[torch.Tensor, object]:
 
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
-    profile) and the committed reference; ('', 'none') if neither exists."""
+    profile) and the committed reference vectors."""
     return longest_trained(
         [
             (artifact_dir(f"cbow_vectors_{profile.name}"), "your own longer run"),
             (REFERENCE_DIR / "cbow_vectors", "the committed reference vectors"),
-        ]
+        ],
+        "python -m course_lib.text.cbow --profile cpu --steps 4000 --batch-size 64 --window 40 "
+        "--out data/reference/cbow_vectors",
     )
 
 

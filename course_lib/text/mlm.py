@@ -218,12 +218,13 @@ def unigram_top_k_accuracy(
 
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
-    (notebook 03, in artifacts/) and the committed reference checkpoint; ('', 'none') if neither."""
+    (notebook 03, in artifacts/) and the committed reference checkpoint."""
     return longest_trained(
         [
             (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
             (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
-        ]
+        ],
+        "python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm",
     )
 
 

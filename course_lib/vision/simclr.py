@@ -24,7 +24,7 @@ from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
-from course_lib.core.paths import DATA_DIR, artifact_dir
+from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, throughput, train
@@ -226,23 +226,18 @@ def images_seen(folder: Path) -> int:
 
 
 def load_pretrained() -> tuple[SimCLRModel, str]:
-    """Return the longest-trained SimCLR model available and where it came from.
-
-    Candidates: notebook 06's own run (artifacts/simclr_fmnist) and the committed reference
-    checkpoint (data/reference/simclr_fmnist).
-    """
-    candidates = [
-        (artifact_dir(ARTIFACT_NAME), "notebook 06's own run"),
-        (REFERENCE_DIR, "the reference checkpoint"),
-    ]
-    seen = [(images_seen(folder), folder, name) for folder, name in candidates]
-    best = max(seen, key=lambda item: item[0])
-    if best[0] == 0:
-        raise FileNotFoundError(
-            "no pretrained SimCLR model: run notebook 06, or "
-            "`python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist`"
-        )
-    return load_model(best[1]), f"{best[2]} ({best[0]:,} images seen)"
+    """Return the longest-trained SimCLR model available (notebook 06's own run or the committed
+    reference checkpoint) and where it came from."""
+    folder, which = longest_trained(
+        [
+            (artifact_dir(ARTIFACT_NAME), "notebook 06's own run"),
+            (REFERENCE_DIR, "the reference checkpoint"),
+        ],
+        "python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist",
+        measure=images_seen,
+        unit="images seen",
+    )
+    return load_model(folder), which
 
 
 def pixel_features(images: torch.Tensor) -> torch.Tensor:

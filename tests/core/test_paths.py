@@ -1,7 +1,6 @@
 """Paths come from the package, not from the working directory."""
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -50,10 +49,15 @@ def test_longest_trained_picks_the_most_steps(tmp_path):
         (tmp_path / name).mkdir()
         (tmp_path / name / "training.json").write_text(json.dumps({"steps": steps}))
     folder, which = longest_trained(
-        [(tmp_path / "short", "a"), (tmp_path / "long", "b"), (tmp_path / "absent", "c")]
+        [(tmp_path / "short", "a"), (tmp_path / "long", "b"), (tmp_path / "absent", "c")], "make it"
     )
     assert folder == tmp_path / "long" and which == "b (500 steps)"
-    assert longest_trained([(tmp_path / "absent", "c")]) == (Path(), "none")
+    with pytest.raises(FileNotFoundError, match="run `make it`"):
+        longest_trained([(tmp_path / "absent", "c")], "make it")
+    folder, which = longest_trained(
+        [(tmp_path / "short", "a")], "x", measure=lambda f: 7, unit="images seen"
+    )
+    assert which == "a (7 images seen)"
 
 
 def test_reproduce_command_makes_checkout_paths_relative():
