@@ -6,7 +6,7 @@ step with the lowest cross-entropy on the held-out fifth, then train a fresh cop
 labeled examples for that many steps. The test set is never involved.
 """
 
-import shutil
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,6 +107,16 @@ def classifier_eval_fn(
     return eval_fn
 
 
+def fingerprint(*tensors) -> str:
+    """Return a short hash of the examples a run trains and validates on (resume only on the same)."""
+    digest = hashlib.sha1()
+    for t in tensors:
+        for part in t if isinstance(t, tuple) else (t,):
+            if part is not None:
+                digest.update(torch.as_tensor(part).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def train_steps(
     model: nn.Module,
     x: torch.Tensor,
@@ -125,7 +135,6 @@ def train_steps(
     `val_xy`, evaluate `recipe.evals` times and finish with the lowest-validation-loss weights."""
     if not hasattr(model, "head"):
         raise TypeError(f"expected a model with a `.head` module, got {type(model).__name__}")
-    shutil.rmtree(run_dir, ignore_errors=True)  # the run is cheap: a rerun starts afresh
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(
         TensorDataset(x, y),
@@ -157,6 +166,12 @@ def train_steps(
         seed=seed,
         live_plot=False,
         select_best="val_loss" if val_xy is not None else None,
+        # a finished run with the same config, recipe and examples is reloaded, not retrained
+        extra={
+            "recipe": asdict(recipe),
+            "data": fingerprint(x, y, val_xy),
+            "augment": bool(augment),
+        },
     )
     n_classes = n_classes or int(y.max()) + 1
     eval_fn = classifier_eval_fn((x, y), val_xy, n_classes) if val_xy is not None else None

@@ -89,3 +89,16 @@ def test_two_speed_optimizer_puts_the_head_and_the_body_in_two_groups():
     assert {id(p) for p in body["params"]} == {id(p) for p in model[0].parameters()}
     with pytest.raises(ValueError, match="head"):
         two_speed_optimizer(model, torch.nn.Linear(2, 2), 1e-2, 1e-3)
+
+
+def test_a_finished_run_is_reloaded_and_a_changed_one_retrained(tmp_path, capsys):
+    x, y = blobs(60, 0)
+    recipe = Recipe(lr=0.05, epochs=5, batch_size=8, min_steps=20, evals=4)
+    first, record = fit_classifier(Linear, x, y, recipe, tmp_path / "run")
+    again, same = fit_classifier(Linear, x, y, recipe, tmp_path / "run")
+    torch.testing.assert_close(first.head.weight, again.head.weight)
+    assert same["chosen_step"] == record["chosen_step"]
+    assert same["history"]["seconds"] == record["history"]["seconds"]  # reloaded, not retrained
+    other_x = x + 1.0  # other examples: the saved run must not be reused
+    fit_classifier(Linear, other_x, y, recipe, tmp_path / "run")
+    assert "config changed" in capsys.readouterr().out
