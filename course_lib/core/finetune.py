@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.metrics import classification_scores
-from course_lib.core.training import TrainConfig, train
+from course_lib.core.training import TrainConfig, plot_history, train
 from course_lib.data.splits import labeled_holdout
 
 
@@ -236,13 +236,10 @@ def fit_classifier(
 def plot_fit(history: dict, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:
     """Plot a run's training and validation loss against steps, with a star at the kept step."""
     ax = ax or plt.subplots(figsize=(5.5, 3.4))[1]
-    steps = [e["step"] for e in history["eval"]]
-    ax.plot(steps, [e["train_loss"] for e in history["eval"]], "o-", ms=3, label="train loss")
-    ax.plot(steps, [e["val_loss"] for e in history["eval"]], "o-", ms=3, label="validation loss")
+    plot_history(history, ["train_loss", "val_loss"], ax)
     if history.get("best"):
         best = history["best"]
         ax.plot(best["step"], best["val_loss"], "k*", ms=12, label=f"kept: step {best['step']}")
     ax.set(xlabel="step", ylabel="cross-entropy (nats)", title=title)
     ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
     return ax

@@ -10,7 +10,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -346,19 +346,38 @@ def throughput(history: dict) -> float:
     return history["samples"] / history["seconds"] if history["seconds"] else math.nan
 
 
+def plot_history(
+    history: dict,
+    keys: Sequence[str],
+    ax: plt.Axes,
+    per_step: float = 1.0,
+    label: str = "",
+    style: str = "o-",
+) -> plt.Axes:
+    """The course's one curve plot: each key of a run against steps (or epochs, with per_step =
+    1 / steps per epoch); 'loss' is the logged training loss, other keys its evaluations."""
+    for key in keys:
+        if key == "loss":
+            points, line = list(zip(history["step"], history["loss"], strict=True)), "-"
+        else:
+            points, line = [(e["step"], e[key]) for e in history["eval"] if key in e], style
+        if points:
+            steps, values = zip(*points, strict=True)
+            name = label or key.replace("_", " ")
+            ax.plot([x * per_step for x in steps], values, line, ms=3, lw=1, label=name)
+    ax.grid(alpha=0.3)
+    return ax
+
+
 def save_curve(history: dict, path: Path, baseline: float | None = None) -> Path:
     """Plot the training loss and every held-out loss of a run (plus a baseline line) to a PNG."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(history["step"], history["loss"], lw=1, label="train loss")
-    for key in sorted({k for e in history["eval"] for k in e if "loss" in k}):
-        points = [(e["step"], e[key]) for e in history["eval"] if key in e]
-        ax.plot(*zip(*points, strict=True), "o-", label=key)
+    keys = ["loss"] + sorted({k for e in history["eval"] for k in e if "loss" in k})
+    plot_history(history, keys, ax)
     if baseline is not None:
         ax.axhline(baseline, ls="--", c="gray", label="unigram baseline")
-    ax.set_xlabel("step")
-    ax.set_ylabel("nats")
+    ax.set(xlabel="step", ylabel="nats")
     ax.legend()
-    ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)

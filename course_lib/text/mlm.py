@@ -22,7 +22,7 @@ from transformers import (
 from course_lib.core.model_card import write_model_card
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, reproduce_command
 from course_lib.core.profiles import get_profile
-from course_lib.core.training import pretraining_config, save_curve, train
+from course_lib.core.training import plot_history, pretraining_config, save_curve, train
 from course_lib.text.lm_data import EVAL_MASK_PROB, perplexity, prepare_data, unigram_baseline
 from course_lib.text.masking import IGNORE_INDEX, MaskingCollator
 from course_lib.text.tokenizer import course_tokenizer
@@ -338,13 +338,12 @@ def plot_heldout_curves(
     """Plot held-out loss against step for each labelled run, with the unigram plateau; return the figure."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for (label, curve), marker in zip(curves.items(), "o^sdv", strict=False):
-        ax.plot([e["step"] for e in curve], [e[key] for e in curve], f"{marker}-", label=label)
+        plot_history({"eval": curve}, [key], ax, label=label, style=f"{marker}-")
     ax.axhline(unigram, color="k", ls="--", lw=1, label="unigram plateau")
     ax.axhline(unigram - 1.0, color="tab:green", ls=":", lw=1, label="1 nat below the plateau")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"{key.replace('_', ' ')} (nats)")
     ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 

@@ -27,7 +27,7 @@ from course_lib.core.contrastive import contrastive_accuracy, nt_xent
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
-from course_lib.core.training import PRECISIONS, TrainConfig, throughput, train
+from course_lib.core.training import PRECISIONS, TrainConfig, plot_history, throughput, train
 from course_lib.data.sources import load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
 from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
@@ -341,14 +341,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
 def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Path:
     """Plot the training loss and the kNN monitor against epochs into folder/training_curve.png."""
     fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
-    loss_ax.plot([s / steps_per_epoch for s in history["step"]], history["loss"], lw=1)
+    plot_history(history, ["loss"], loss_ax, 1 / steps_per_epoch)
+    plot_history(history, ["knn_acc"], knn_ax, 1 / steps_per_epoch)
     loss_ax.set(title="training loss", xlabel="epoch", ylabel="NT-Xent (nats)")
-    points = [(e["step"] / steps_per_epoch, e["knn_acc"]) for e in history["eval"]]
-    if points:
-        knn_ax.plot(*zip(*points, strict=True), "o-")
     knn_ax.set(title="kNN monitor (2,000 val images)", xlabel="epoch", ylabel="kNN accuracy")
-    for ax in (loss_ax, knn_ax):
-        ax.grid(alpha=0.3)
     fig.tight_layout()
     path = Path(folder) / "training_curve.png"
     fig.savefig(path, dpi=80)
@@ -390,11 +386,10 @@ def plot_against_reference(
         "this notebook": (own, own_steps_per_epoch),
     }
     for name, (history, per_epoch) in runs.items():
-        loss_ax.plot([s / per_epoch for s in history["step"]], history["loss"], lw=1, label=name)
-        curve = knn_curve(history, per_epoch)
-        epochs = [0.0] * (name != "reference") + [p["epoch"] for p in curve]
-        accs = [knn_at_init] * (name != "reference") + [p["knn_acc"] for p in curve]
-        knn_ax.plot(epochs, accs, "o-", label=name)
+        plot_history(history, ["loss"], loss_ax, 1 / per_epoch, label=name)
+        start = {"step": 0, "knn_acc": knn_at_init}  # this run's monitor before training
+        evals = ([start] if name != "reference" else []) + history["eval"]
+        plot_history({"eval": evals}, ["knn_acc"], knn_ax, 1 / per_epoch, label=name)
     loss_ax.set(xlabel="epoch", ylabel="NT-Xent (nats)", title="training loss")
     knn_ax.set(
         xlabel="epoch", ylabel="kNN monitor accuracy", title="kNN monitor (labels only measure)"

@@ -231,3 +231,23 @@ def test_save_curve_writes_a_png_of_the_losses(tmp_path):
     history = {"step": [1, 2, 3], "loss": [3.0, 2.0, 1.5], "eval": [{"step": 3, "val_loss": 1.7}]}
     path = save_curve(history, tmp_path / "curve.png", baseline=2.5)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 1000
+
+
+def test_plot_history_draws_the_training_loss_and_each_evaluated_key():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.core.training import plot_history
+
+    history = {
+        "step": [1, 2, 3, 4],
+        "loss": [4.0, 3.0, 2.5, 2.0],
+        "eval": [{"step": 2, "val_loss": 3.1, "acc": 0.5}, {"step": 4, "val_loss": 2.9}],
+    }
+    ax = plot_history(history, ["loss", "val_loss", "acc"], plt.subplots()[1], per_step=0.5)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"loss", "val loss", "acc"}
+    assert list(lines["val loss"].get_xdata()) == [1.0, 2.0]  # steps 2 and 4, in epochs of 2 steps
+    assert list(lines["acc"].get_ydata()) == [0.5]  # only the evaluations that measured it
