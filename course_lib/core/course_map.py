@@ -61,7 +61,7 @@ COURSE: tuple[Chapter, ...] = (
         "05_contrastive_learning.ipynb",
         "Contrastive learning: augmentations are the labels",
         "kornia augmentations as positive pairs; what each teaches to ignore; NT-Xent; temperature",
-        0.7,
+        0.3,
         0.6,
     ),
     Chapter(
