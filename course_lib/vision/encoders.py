@@ -14,6 +14,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 CONFIG_NAME = "config.json"
+TRAINING_NAME = "training.json"  # as for the BERT and CBOW checkpoints
 WEIGHTS_NAME = "model.safetensors"
 
 
@@ -112,16 +113,19 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def save_model(model: SimCLRModel, folder: Path, extra: dict | None = None) -> Path:
-    """Save weights (safetensors) and config (JSON, plus `extra` notes) into `folder`."""
+def save_model(model: SimCLRModel, folder: Path, training: dict | None = None) -> Path:
+    """Save a model in the course's one checkpoint format: model.safetensors (weights),
+    config.json (architecture) and, when given, training.json (how it was trained)."""
     if not isinstance(model, SimCLRModel):
         raise TypeError(f"expected a SimCLRModel, got {type(model).__name__}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, folder / WEIGHTS_NAME)
-    record = {"architecture": "SimCLRModel", **asdict(model.config), **(extra or {})}
+    record = {"architecture": "SimCLRModel", **asdict(model.config)}
     (folder / CONFIG_NAME).write_text(json.dumps(record, indent=2) + "\n")
+    if training is not None:
+        (folder / TRAINING_NAME).write_text(json.dumps(training, indent=1, default=str) + "\n")
     return folder
 
 

@@ -208,6 +208,7 @@ def training_record(config: SimCLRConfig, history: dict, parameters: int) -> dic
         "history": history,
         "images_per_s": throughput(history),
         "parameters": parameters,
+        "steps": history["step"][-1] if history["step"] else 0,
         "wall_seconds": history["seconds"],
         "precision_used": (
             detected_precision() if config.mixed_precision == "auto" else config.mixed_precision
@@ -217,12 +218,10 @@ def training_record(config: SimCLRConfig, history: dict, parameters: int) -> dic
 
 def images_seen(folder: Path) -> int:
     """Return how many training images a saved model saw (0 when there is none)."""
-    path = Path(folder) / "config.json"
+    path = Path(folder) / "training.json"
     if not path.is_file():
         return 0
-    return int(
-        json.loads(path.read_text()).get("training", {}).get("history", {}).get("samples", 0)
-    )
+    return int(json.loads(path.read_text()).get("history", {}).get("samples", 0))
 
 
 def load_pretrained() -> tuple[SimCLRModel, str]:
@@ -581,7 +580,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     extra = training_record(config, history, count_parameters(model))
     extra["wall_seconds"] = time.time() - started
-    save_model(model, out, extra={"training": json.loads(json.dumps(extra, default=str))})
+    save_model(model, out, training=extra)
     save_training_curve(history, len(train_images) // config.batch_size, out)
     print(f"saved to {out}: knn_acc {history['eval'][-1]['knn_acc']:.3f}")
 

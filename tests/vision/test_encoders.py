@@ -35,9 +35,10 @@ def test_pool_grid_keeps_a_grid_of_the_last_map():
 def test_save_and_load_round_trip(tmp_path):
     torch.manual_seed(0)
     model = SimCLRModel(EncoderConfig(widths=(8, 16), convs_per_block=2, pool_grid=2)).eval()
-    folder = save_model(model, tmp_path / "enc", extra={"note": "test"})
+    folder = save_model(model, tmp_path / "enc", training={"steps": 3})
     record = json.loads((folder / "config.json").read_text())
-    assert record["widths"] == [8, 16] and record["note"] == "test"
+    assert record["widths"] == [8, 16] and "steps" not in record
+    assert json.loads((folder / "training.json").read_text()) == {"steps": 3}
     assert load_config(folder) == model.config
     loaded = load_model(folder)
     x = torch.rand(3, 1, 28, 28)

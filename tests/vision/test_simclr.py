@@ -103,9 +103,7 @@ def test_pretrain_runs_resumes_and_records(tmp_path):
     assert same["samples"] == history["samples"]
     x = torch.rand(2, 1, 28, 28)
     assert torch.allclose(again(x), model(x))
-    folder = save_model(
-        model, tmp_path / "saved", extra={"training": training_record(config, history, 1)}
-    )
+    folder = save_model(model, tmp_path / "saved", training=training_record(config, history, 1))
     assert images_seen(folder) == 128 and images_seen(tmp_path / "nothing") == 0
     assert training_record(config, history, 1)["precision_used"] in ("no", "bf16")
 
