@@ -107,7 +107,7 @@ def mean_hidden(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch
     return ((out.hidden_states[-1].float() * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy()
 
 
-def encoder_features(model: nn.Module, ids: torch.Tensor, pad_id: int, batch_size: int = 64):
+def pooled_hidden_features(model: nn.Module, ids: torch.Tensor, pad_id: int, batch_size: int = 64):
     """Return frozen features of padded token ids: mean-pooled last hidden states (numpy)."""
     model.eval()
     chunks = [

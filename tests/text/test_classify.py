@@ -8,9 +8,9 @@ from transformers import BertConfig, BertForSequenceClassification
 from course_lib.text.classify import (
     BagClassifier,
     SequenceClassifier,
-    encoder_features,
     mean_pooled,
     minilm_features,
+    pooled_hidden_features,
     tfidf_predict,
 )
 
@@ -63,16 +63,16 @@ def tiny_bert():
     return BertForSequenceClassification(config).eval()
 
 
-def test_sequence_classifier_and_encoder_features_mask_the_padding():
+def test_sequence_classifier_and_pooled_hidden_features_mask_the_padding():
     model = tiny_bert()
     ids = torch.tensor([[5, 6, 7, 0, 0]])
     same_without_padding = torch.tensor([[5, 6, 7]])
     classifier = SequenceClassifier(model, pad_id=0)
     torch.testing.assert_close(classifier(ids), classifier(same_without_padding))
-    features = encoder_features(model, ids, pad_id=0)
+    features = pooled_hidden_features(model, ids, pad_id=0)
     assert features.shape == (1, 16)
     np.testing.assert_allclose(
-        features, encoder_features(model, same_without_padding, 0), atol=1e-5
+        features, pooled_hidden_features(model, same_without_padding, 0), atol=1e-5
     )
 
 
