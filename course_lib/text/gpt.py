@@ -6,6 +6,7 @@ from torch.utils.data import DataLoader
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from course_lib.core.training import pretraining_config, train
+from course_lib.text.lm_data import heldout_mean_loss, unigram_baseline
 
 
 def build_gpt(
@@ -44,22 +45,13 @@ def next_token_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor
     return F.cross_entropy(logits.float().flatten(0, 1), batch[:, 1:].flatten())
 
 
-@torch.no_grad()
 def heldout_next_token_loss(
     model: GPT2LMHeadModel, blocks: torch.Tensor, batch_size: int = 64
 ) -> float:
     """Mean next-token loss (nats per predicted token) on held-out blocks."""
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
-    total, count = 0.0, 0
-    for start in range(0, len(blocks), batch_size):
-        batch = blocks[start : start + batch_size].to(device)
-        n = batch[:, 1:].numel()
-        total += next_token_loss(model, batch).item() * n
-        count += n
-    model.train(was_training)
-    return total / count
+    chunks = (blocks[i : i + batch_size].to(device) for i in range(0, len(blocks), batch_size))
+    return heldout_mean_loss(model, ((b, b[:, 1:].numel()) for b in chunks), next_token_loss)
 
 
 def next_token_unigram_baseline(
@@ -71,9 +63,7 @@ def next_token_unigram_baseline(
     the [CLS] that only starts blocks gets no probability); add-one smoothed; scored on the
     held-out targets `heldout_blocks[:, 1:]`, the positions `next_token_loss` scores.
     """
-    counts = torch.bincount(train_blocks[:, 1:].flatten(), minlength=vocab_size).double() + 1.0
-    log_p = torch.log(counts / counts.sum())
-    return float(-log_p[heldout_blocks[:, 1:].flatten()].mean())
+    return unigram_baseline(train_blocks[:, 1:], heldout_blocks[:, 1:], vocab_size)
 
 
 def pretrain_gpt(

@@ -2,7 +2,7 @@
 blocks of token ids, held-out blocks masked once, and the unigram plateau to beat."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
@@ -79,3 +79,19 @@ def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
         "heldout_inputs": inputs,
         "heldout_labels": labels,
     }
+
+
+@torch.no_grad()
+def heldout_mean_loss(
+    model: torch.nn.Module, batches: Iterable[tuple[object, int]], loss_fn: Callable
+) -> float:
+    """Mean of `loss_fn(model, batch)` over held-out (batch, number of scored tokens) pairs,
+    weighted by tokens, in eval mode (the model's mode is restored)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for batch, n in batches:
+        total += loss_fn(model, batch).item() * n
+        count += n
+    model.train(was_training)
+    return total / count

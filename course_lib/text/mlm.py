@@ -23,7 +23,13 @@ from course_lib.core.model_card import write_model_card
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, reproduce_command
 from course_lib.core.profiles import get_profile
 from course_lib.core.training import plot_history, pretraining_config, save_curve, train
-from course_lib.text.lm_data import EVAL_MASK_PROB, perplexity, prepare_data, unigram_baseline
+from course_lib.text.lm_data import (
+    EVAL_MASK_PROB,
+    heldout_mean_loss,
+    perplexity,
+    prepare_data,
+    unigram_baseline,
+)
 from course_lib.text.masking import IGNORE_INDEX, MaskingCollator
 from course_lib.text.tokenizer import course_tokenizer
 
@@ -112,25 +118,20 @@ def masked_lm_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
     return F.cross_entropy(logits.float(), batch["labels"][picked])
 
 
-@torch.no_grad()
 def heldout_loss(
     model: PreTrainedModel, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int = 64
 ) -> float:
     """Mean masked-LM loss (nats per masked token) on fixed held-out masked blocks."""
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
-    total, count = 0.0, 0
-    for start in range(0, len(inputs), batch_size):
-        batch = {
-            "input_ids": inputs[start : start + batch_size].to(device),
-            "labels": labels[start : start + batch_size].to(device),
-        }
-        n = int((batch["labels"] != IGNORE_INDEX).sum())
-        total += masked_lm_loss(model, batch).item() * n
-        count += n
-    model.train(was_training)
-    return total / count
+    batches = (
+        (
+            {"input_ids": inputs[i : i + batch_size].to(device), "labels": chunk.to(device)},
+            int((chunk != IGNORE_INDEX).sum()),
+        )
+        for i in range(0, len(inputs), batch_size)
+        for chunk in [labels[i : i + batch_size]]
+    )
+    return heldout_mean_loss(model, batches, masked_lm_loss)
 
 
 def pretrain(
