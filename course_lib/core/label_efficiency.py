@@ -7,11 +7,16 @@ Labels needed are interpolated linearly in log(number of labels) between measure
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
+from torch import nn
 
-from course_lib.core.metrics import classification_scores
+from course_lib.core.finetune import Recipe, fit_classifier, predict
+from course_lib.core.metrics import classification_scores, seed_summary
+from course_lib.core.probe import as_features, fit_probe
 from course_lib.core.results import update_results
 
 RESULTS_FILE = "label_efficiency.json"
@@ -27,14 +32,9 @@ def summarize(scores: Mapping[int, Sequence[float]]) -> dict[str, dict]:
     """Turn {n_labels: [score per seed]} into {"n": {"mean", "std", "seeds"}} (JSON-ready)."""
     summary = {}
     for n in sorted(scores, key=int):
-        values = [float(v) for v in scores[n]]
-        if not values:
+        if not scores[n]:
             raise ValueError(f"no scores for {n} labels")
-        summary[str(int(n))] = {
-            "mean": float(np.mean(values)),
-            "std": float(np.std(values)),
-            "seeds": values,
-        }
+        summary[str(int(n))] = seed_summary(scores[n])
     return summary
 
 
@@ -98,6 +98,50 @@ def write_track(track: str, record: dict, profile: str) -> dict:
 
 # a method: (labeled positions drawn from the pool, seed) -> predicted classes of the test set
 Method = Callable[[np.ndarray, int], np.ndarray]
+
+
+def probe_method(pool_x, test_x, pool_y: np.ndarray) -> Method:
+    """The course's probe on frozen features of the pool (only the drawn rows are read)."""
+    test_x = as_features(test_x)
+
+    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
+        return fit_probe(pool_x[drawn], pool_y[drawn], seed=seed).predict(test_x)
+
+    return run
+
+
+def trained_method(
+    make: Callable[[int], Callable[[], nn.Module]],
+    pool_x: torch.Tensor,
+    test_x: torch.Tensor,
+    pool_y: np.ndarray,
+    recipe: Recipe,
+    run_dir: Path,
+    records: dict | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> Method:
+    """A classifier trained by the course's one recipe (`fit_classifier`): `make(seed)` returns
+    its make_model; the choice of steps of each run is kept in `records[(n, seed)]`."""
+    n_classes = int(pool_y.max()) + 1
+
+    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
+        y = torch.as_tensor(pool_y[drawn], dtype=torch.long)
+        where = Path(run_dir) / f"{len(drawn)}_{seed}"
+        model, record = fit_classifier(
+            make(seed),
+            pool_x[drawn],
+            y,
+            recipe,
+            where,
+            n_classes=n_classes,
+            augment=augment,
+            seed=seed,
+        )
+        if records is not None:
+            records[(len(drawn), seed)] = record
+        return predict(model, test_x)
+
+    return run
 
 
 def run_curves(

@@ -54,3 +54,11 @@ def plot_confusion(
     ax.set_ylabel("true")
     ax.set_title(title or "confusion matrix (rows sum to 1)")
     return ax
+
+
+def seed_summary(values: Sequence[float]) -> dict:
+    """Return {'mean', 'std', 'seeds'} of one score measured over several seeds (JSON-ready)."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("expected at least one score (one per seed)")
+    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "seeds": values}

@@ -8,16 +8,13 @@ number of steps (`core.finetune`). The test set is only ever predicted.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from transformers import AutoConfig, AutoModelForSequenceClassification
 from transformers.utils import logging
 
-from course_lib.core.finetune import Recipe, fit_classifier, predict
-from course_lib.core.probe import as_features, fit_probe
+from course_lib.core.finetune import Recipe
 from course_lib.data.sources import load_wiki_summaries
 from course_lib.data.splits import sample_labeled, text_split
 from course_lib.text.classify import BagClassifier, SequenceClassifier, tfidf_predict
@@ -129,42 +126,6 @@ def tfidf_method(task: TextTask) -> Method:
     def run(drawn: np.ndarray, seed: int) -> np.ndarray:
         texts = [task.pool_texts[i] for i in drawn]
         return tfidf_predict(texts, task.pool_y[drawn], task.test_texts, seed)
-
-    return run
-
-
-def probe_method(pool_x, test_x, pool_y: np.ndarray) -> Method:
-    """The course's probe on frozen features of the labeled documents."""
-    test_x = as_features(test_x)
-
-    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
-        return fit_probe(pool_x[drawn], pool_y[drawn], seed=seed).predict(test_x)
-
-    return run
-
-
-def trained_method(
-    make: Callable[[int], Callable[[], nn.Module]],
-    pool_x: torch.Tensor,
-    test_x: torch.Tensor,
-    pool_y: np.ndarray,
-    recipe: Recipe,
-    run_dir: Path,
-    records: dict | None = None,
-) -> Method:
-    """A classifier trained by the course's one recipe (`fit_classifier`): `make(seed)` returns
-    its make_model; the choice of steps of each run is kept in `records[(n, seed)]`."""
-    n_classes = int(pool_y.max()) + 1
-
-    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
-        y = torch.as_tensor(pool_y[drawn], dtype=torch.long)
-        where = Path(run_dir) / f"{len(drawn)}_{seed}"
-        model, record = fit_classifier(
-            make(seed), pool_x[drawn], y, recipe, where, n_classes=n_classes, seed=seed
-        )
-        if records is not None:
-            records[(len(drawn), seed)] = record
-        return predict(model, test_x)
 
     return run
 

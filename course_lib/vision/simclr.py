@@ -24,6 +24,7 @@ from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
+from course_lib.core.metrics import seed_summary
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
@@ -399,18 +400,10 @@ def plot_against_reference(
     return fig
 
 
-def probe_summary(accuracies: Sequence[float]) -> dict:
-    """Return {'mean', 'std', 'seeds'} of per-seed probe accuracies (JSON-ready floats)."""
-    values = [float(a) for a in accuracies]
-    mean = sum(values) / len(values)
-    std = (sum((a - mean) ** 2 for a in values) / len(values)) ** 0.5
-    return {"mean": mean, "std": std, "seeds": values}
-
-
 def probe_record(probe: dict[str, Sequence[float]], best: str) -> dict:
     """Return the results keys of notebook 06's probe (entries 'SimCLR, this notebook',
     'random encoder', 'raw pixels'; `best` is the headline encoder), every seed kept."""
-    mean = {name: probe_summary(accs)["mean"] for name, accs in probe.items()}
+    mean = {name: seed_summary(accs)["mean"] for name, accs in probe.items()}
     return {
         "linear_probe_encoder": best,
         "linear_probe_acc_100": mean[best],
@@ -418,7 +411,7 @@ def probe_record(probe: dict[str, Sequence[float]], best: str) -> dict:
         "linear_probe_acc_100_this_run": mean["SimCLR, this notebook"],
         "linear_probe_acc_100_random_encoder": mean["random encoder"],
         "linear_probe_acc_100_raw_pixels": mean["raw pixels"],
-        "linear_probe": {name: probe_summary(accs) for name, accs in probe.items()},
+        "linear_probe": {name: seed_summary(accs) for name, accs in probe.items()},
     }
 
 
@@ -426,7 +419,7 @@ def format_scores(scores: dict[str, Sequence[float]], width: int = 24) -> str:
     """Return one line per entry: name, mean ± std, and every seed's accuracy."""
     lines = []
     for name, accs in scores.items():
-        s = probe_summary(accs)
+        s = seed_summary(accs)
         seeds = ", ".join(f"{a:.3f}" for a in s["seeds"])
         lines.append(f"{name:{width}s} {s['mean']:.3f} ± {s['std']:.3f}   seeds: {seeds}")
     return "\n".join(lines)
@@ -436,7 +429,7 @@ def plot_probe(probe: dict[str, Sequence[float]], xlabel: str) -> "Figure":
     """Plot each encoder's mean probe accuracy as a bar, its seeds as dots."""
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.55 * len(probe)))
     for row, accs in enumerate(probe.values()):
-        s = probe_summary(accs)
+        s = seed_summary(accs)
         ax.barh(row, s["mean"], xerr=s["std"], color="C0", alpha=0.7)
         ax.plot(s["seeds"], [row] * len(s["seeds"]), "k.", ms=6)
     ax.set_yticks(range(len(probe)), list(probe))

@@ -7,6 +7,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
+from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import two_speed_optimizer
 from course_lib.text import few_labels as fl
 from course_lib.text.classify import SequenceClassifier
@@ -75,7 +76,7 @@ def test_methods_predict_the_test_set_and_record_the_chosen_step(tmp_path):
     vectors = torch.randn(len(vocab) + 1, 8)
     recipe = fl.text_recipes(SimpleNamespace(text_finetune_epochs=2, text_min_steps=5))["scratch"]
     records = {}
-    method = fl.trained_method(
+    method = le.trained_method(
         lambda s: fl.bag_maker(vectors, 3, 0, False, s), pool_x, test_x, task.pool_y, recipe,
         tmp_path, records,
     )  # fmt: skip
@@ -85,7 +86,7 @@ def test_methods_predict_the_test_set_and_record_the_chosen_step(tmp_path):
     assert 1 <= record["steps"] <= record["budget_steps"] and record["val"] == 6
     assert fl.chosen_steps(records, 30) == f"{record['steps']}/{record['budget_steps']}"
     features = np.eye(3)[task.pool_y] + 0.01 * np.random.default_rng(0).normal(size=(60, 3))
-    probe = fl.probe_method(features, np.eye(3)[task.test_y], task.pool_y)
+    probe = le.probe_method(features, np.eye(3)[task.test_y], task.pool_y)
     assert (probe(drawn, 0) == task.test_y).mean() == 1.0
     assert (fl.tfidf_method(task)(drawn, 0) == task.test_y).mean() > 0.9
 

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from course_lib.core.metrics import seed_summary
 from course_lib.vision.augment import NO_AUGMENT, WEAK, make_augment
 from course_lib.vision.encoders import EncoderConfig, SimCLRModel, save_model
 from course_lib.vision.simclr import (
@@ -26,7 +27,6 @@ from course_lib.vision.simclr import (
     plot_probe,
     pretrain,
     probe_record,
-    probe_summary,
     readout_accuracies,
     reference_record,
     run_summary,
@@ -179,7 +179,7 @@ def test_run_summary_knn_curve_and_reference_record():
 
 
 def test_probe_summary_and_table_show_every_seed():
-    summary = probe_summary([0.7, 0.8, 0.9])
+    summary = seed_summary([0.7, 0.8, 0.9])
     assert summary["mean"] == pytest.approx(0.8) and summary["std"] == pytest.approx(
         0.08165, abs=1e-5
     )
