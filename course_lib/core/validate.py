@@ -1,0 +1,123 @@
+"""Checks for arguments at course_lib's public boundaries, with errors a learner can act on.
+
+Every message names the argument, what was expected, what came, and the fix:
+
+    n_classes: expected an int >= 2, got 1 (int). Fix: pass the number of distinct labels.
+
+`BadInput` is both a ValueError and a TypeError, so code catching either still works.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+
+class BadInput(ValueError, TypeError):
+    """An argument that course_lib cannot use; the message says which, why and the fix."""
+
+
+def describe(value: object) -> str:
+    """Return a short description of a value for an error message: its repr and type."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    shape = getattr(value, "shape", None)
+    kind = type(value).__name__
+    if shape is not None:
+        kind += f", shape {tuple(shape)}, dtype {getattr(value, 'dtype', '?')}"
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        kind += f" of {len(value)}"
+    return f"{text} ({kind})" if shape is None else f"a {kind}"
+
+
+def bad_input(name: str, expected: str, got: object, fix: str) -> BadInput:
+    """Return (to raise) the error for argument `name`: expected, what came, and the fix."""
+    return BadInput(f"{name}: expected {expected}, got {describe(got)}. Fix: {fix}")
+
+
+def check_int(value: object, name: str, minimum: int | None = None, fix: str = "") -> int:
+    """Return `value` if it is an int (not a bool) >= minimum; raise BadInput otherwise."""
+    expected = "an int" + (f" >= {minimum}" if minimum is not None else "")
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not ok or (minimum is not None and value < minimum):
+        raise bad_input(name, expected, value, fix or f"pass a whole number{_at_least(minimum)}")
+    return int(value)
+
+
+def check_number(
+    value: object,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    fix: str = "",
+    open_low: bool = False,
+) -> float:
+    """Return `value` as a float if it is a finite number in [low, high] ((low, high] when
+    open_low); raise BadInput otherwise."""
+    lo = "" if low is None else f"{'>' if open_low else '>='} {low}"
+    hi = "" if high is None else f"<= {high}"
+    expected = "a finite number" + (f" {lo}" if lo else "") + (f" and {hi}" if lo and hi else hi)
+    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = np.isfinite(value)
+        ok = ok and (low is None or (value > low if open_low else value >= low))
+        ok = ok and (high is None or value <= high)
+    if not ok:
+        raise bad_input(name, expected.strip(), value, fix or f"pass a number {lo} {hi}".strip())
+    return value
+
+
+def check_choice(value: object, name: str, choices: Sequence) -> object:
+    """Return `value` if it is one of `choices`; raise BadInput naming them otherwise."""
+    if value not in choices:
+        raise bad_input(name, f"one of {list(choices)}", value, "pick one of those")
+    return value
+
+
+def check_texts(texts: object, name: str = "texts", min_count: int = 1) -> list[str]:
+    """Return `texts` as a list of strings; raise BadInput for a bare string, non-strings or
+    too few texts."""
+    if isinstance(texts, str | bytes):
+        raise bad_input(name, "a list of texts", texts, f"wrap one text in a list: [{name}]")
+    if not isinstance(texts, Sequence | np.ndarray) and not hasattr(texts, "__iter__"):
+        raise bad_input(name, "a list of strings", texts, "pass a list of strings")
+    texts = list(texts)
+    odd = next((t for t in texts if not isinstance(t, str)), None)
+    if odd is not None:
+        raise bad_input(name, "a list of strings", odd, "convert each item with str() or drop it")
+    if len(texts) < min_count:
+        raise bad_input(name, f"at least {min_count} texts", texts, "pass more texts")
+    return texts
+
+
+def check_tensor(
+    value: object, name: str, ndim: int | None = None, dtype: str | None = None
+) -> torch.Tensor | np.ndarray:
+    """Return `value` if it is a tensor or array with `ndim` dimensions and (when given) a
+    dtype kind ('int', 'float' or 'uint8'); raise BadInput otherwise."""
+    if not isinstance(value, torch.Tensor | np.ndarray):
+        raise bad_input(name, "a torch tensor or numpy array", value, "convert it first")
+    if ndim is not None and value.ndim != ndim:
+        raise bad_input(name, f"{ndim} dimensions", value, "reshape it (see the docstring)")
+    if dtype is not None and _dtype_kind(value) != dtype:
+        raise bad_input(name, f"dtype {dtype}", value, f"convert it, e.g. .astype/.to({dtype})")
+    return value
+
+
+def _dtype_kind(value: torch.Tensor | np.ndarray) -> str:
+    """Return 'uint8', 'int', 'float', 'bool' or 'other' for a tensor's or array's dtype."""
+    dtype = str(value.dtype).replace("torch.", "")
+    if dtype == "uint8":
+        return "uint8"
+    if dtype.startswith(("int", "uint")):
+        return "int"
+    if dtype.startswith(("float", "bfloat")):
+        return "float"
+    return "bool" if dtype == "bool" else "other"
+
+
+def _at_least(minimum: int | None) -> str:
+    """Return ' >= minimum' for a fix message, or '' without a minimum."""
+    return "" if minimum is None else f" >= {minimum}"

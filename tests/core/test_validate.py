@@ -1,0 +1,47 @@
+"""The argument checks: each bad value raises BadInput naming the argument and a fix."""
+
+import numpy as np
+import pytest
+
+from course_lib.core.validate import (
+    BadInput,
+    check_choice,
+    check_int,
+    check_number,
+    check_tensor,
+    check_texts,
+)
+
+BAD = [
+    (lambda: check_int(0, "steps", 1), "steps"),
+    (lambda: check_int(True, "k", 1), "k"),
+    (lambda: check_int(2.0, "k"), "k"),
+    (lambda: check_number(float("nan"), "lr", 0, open_low=True), "lr"),
+    (lambda: check_number(0.0, "lr", 0, open_low=True), "lr"),
+    (lambda: check_number(1.5, "p", 0, 1), "p"),
+    (lambda: check_number("0.1", "p", 0, 1), "p"),
+    (lambda: check_choice("x", "mode", ["a", "b"]), "mode"),
+    (lambda: check_texts("one text"), "texts"),
+    (lambda: check_texts(["a", 3]), "texts"),
+    (lambda: check_texts([], min_count=1), "texts"),
+    (lambda: check_tensor([1, 2], "images"), "images"),
+    (lambda: check_tensor(np.zeros((2, 3)), "images", ndim=3), "images"),
+    (lambda: check_tensor(np.zeros((2, 3, 3)), "images", dtype="uint8"), "images"),
+]
+
+
+@pytest.mark.parametrize(("call", "name"), BAD)
+def test_bad_values_raise_naming_the_argument_and_a_fix(call, name):
+    with pytest.raises(BadInput, match=rf"^{name}: expected .*Fix: "):
+        call()
+
+
+def test_bad_input_is_both_value_and_type_error():
+    assert issubclass(BadInput, ValueError) and issubclass(BadInput, TypeError)
+
+
+def test_good_values_come_back():
+    assert check_int(np.int64(3), "k", 1) == 3
+    assert check_number(3, "lr", 0, open_low=True) == 3.0
+    assert check_texts(("a", "b")) == ["a", "b"]
+    assert check_choice("a", "mode", ["a"]) == "a"
