@@ -1,5 +1,6 @@
 """Where the course keeps things, resolved from the package, never from the working directory."""
 
+import hashlib
 import json
 import os
 import shlex
@@ -28,6 +29,14 @@ def artifact_dir(name: str) -> Path:
     path = ARTIFACTS_DIR / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def run_folder(kind: str, out: Path) -> Path:
+    """Return (and create) the checkpoint folder of a CLI run writing to `out`: one per `out`
+    path (its name plus a hash of the resolved path), so two `--out`s never share a run."""
+    out = Path(out).resolve()
+    digest = hashlib.sha256(str(out).encode()).hexdigest()[:8]
+    return artifact_dir(f"{kind}_run_{out.name}_{digest}")
 
 
 def results_path(name: str, profile: str | None = None) -> Path:

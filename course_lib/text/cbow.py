@@ -14,7 +14,13 @@ from torch import nn
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer
 
-from course_lib.core.paths import REFERENCE_DIR, artifact_dir, longest_trained, reproduce_command
+from course_lib.core.paths import (
+    REFERENCE_DIR,
+    artifact_dir,
+    longest_trained,
+    reproduce_command,
+    run_folder,
+)
 from course_lib.core.profiles import get_profile
 from course_lib.core.training import TrainConfig, save_curve, train
 from course_lib.text.lm_data import prepare_data, unigram_baseline
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     out = Path(args.out).resolve()
-    run_dir = artifact_dir(f"cbow_run_{out.name}")
+    run_dir = run_folder("cbow", out)
     target_prob = 0.15
     model, tokenizer, history, data = pretrain(
         profile,

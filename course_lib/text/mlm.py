@@ -20,7 +20,13 @@ from transformers import (
 )
 
 from course_lib.core.model_card import write_model_card
-from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, reproduce_command
+from course_lib.core.paths import (
+    DATA_DIR,
+    artifact_dir,
+    longest_trained,
+    reproduce_command,
+    run_folder,
+)
 from course_lib.core.profiles import get_profile
 from course_lib.core.training import plot_history, pretraining_config, save_curve, train
 from course_lib.text.lm_data import (
@@ -384,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     out = Path(args.out).resolve()
-    run_dir = artifact_dir(f"mlm_run_{out.name}")
+    run_dir = run_folder("mlm", out)
     model, tokenizer, history, data = pretrain(
         profile, run_dir, args.steps, args.seed, False, args.architecture
     )

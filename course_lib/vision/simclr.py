@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
 from course_lib.core.metrics import seed_summary
-from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained
+from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, run_folder
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, plot_history, throughput, train
@@ -567,7 +567,7 @@ def main(argv: list[str] | None = None) -> None:
     model, history = pretrain(
         config,
         train_images,
-        artifact_dir(f"simclr_cli_{out.name}"),
+        run_folder("simclr", out),
         monitor=(images[val], labels[val]),
         live_plot=False,
     )

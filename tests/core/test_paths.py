@@ -67,3 +67,10 @@ def test_reproduce_command_makes_checkout_paths_relative():
     assert reproduce_command("course_lib.text.cbow", argv) == (
         "python -m course_lib.text.cbow --steps 4 --out data/reference/x"
     )
+
+
+def test_run_folders_are_unique_per_out_path(tmp_path):
+    a = paths.run_folder("cbow", tmp_path / "x" / "vectors")
+    b = paths.run_folder("cbow", tmp_path / "y" / "vectors")
+    assert a != b and a.name.startswith("cbow_run_vectors_")
+    assert paths.run_folder("cbow", tmp_path / "x" / "vectors") == a
