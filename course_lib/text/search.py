@@ -1,0 +1,159 @@
+"""Search without labels: the inverse cloze benchmark (Lee et al. 2019) and how retrieval is scored.
+
+Each held-out document gives one query, one of its sentences, and one relevant item, the rest of
+the document; every other held-out document's rest is a distractor. A method scores every
+(query, item) pair; recall@k is the share of queries whose item is among the k best, MRR the mean
+of 1 / (rank of the item). Word overlap (BM25, TF-IDF) and embeddings (cosine) are scored alike.
+"""
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from course_lib.core.validate import bad_input, check_int, check_tensor, check_texts
+from course_lib.data.cleaning import minhash_signatures, near_duplicate_pairs, normalize
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a text into sentences at '.', '!' or '?' followed by a space and a capital."""
+    if not isinstance(text, str):
+        raise bad_input("text", "a str", text, "pass one document as a string")
+    return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+@dataclass
+class ClozeBenchmark:
+    """Queries and items of an inverse cloze task: item i is the one relevant to query i."""
+
+    queries: list[str]
+    items: list[str]
+    documents: list[int]  # position in the input texts of each query's document
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+
+def inverse_cloze(texts: Sequence[str], seed: int = 0, min_sentences: int = 3) -> ClozeBenchmark:
+    """Build the benchmark: per document with >= min_sentences sentences, a seeded random sentence
+    is the query and the document without it is the relevant item."""
+    texts = check_texts(texts, "texts", min_count=2)
+    check_int(min_sentences, "min_sentences", 2, "a query needs at least one other sentence")
+    rng = random.Random(seed)
+    queries, items, documents = [], [], []
+    for position, text in enumerate(texts):
+        sentences = split_sentences(text)
+        if len(sentences) < min_sentences:
+            continue
+        pick = rng.randrange(len(sentences))
+        queries.append(sentences[pick])
+        items.append(" ".join(sentences[:pick] + sentences[pick + 1 :]))
+        documents.append(position)
+    if len(queries) < 2:
+        raise bad_input(
+            "texts", f"at least 2 documents with {min_sentences}+ sentences", texts, "pass more"
+        )
+    return ClozeBenchmark(queries, items, documents)
+
+
+def near_duplicates_of(candidates: Sequence[str], others: Sequence[str], threshold=0.7):
+    """Return the positions of `candidates` that equal or near-duplicate (MinHash) one of `others`:
+    the course's leakage check, for texts rather than corpus ids."""
+    candidates, others = check_texts(candidates, "candidates"), check_texts(others, "others")
+    signatures = minhash_signatures([normalize(t) for t in list(candidates) + list(others)])
+    n = len(candidates)
+    pairs = near_duplicate_pairs(signatures, threshold=threshold)
+    return sorted({i for i, j, _ in pairs if i < n <= j})
+
+
+def bm25_scores(queries: Sequence[str], items: Sequence[str]) -> np.ndarray:
+    """Return BM25 scores (n_queries, n_items) from `bm25s` (English stop words removed)."""
+    queries, items = check_texts(queries, "queries"), check_texts(items, "items")
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(items, stopwords="en", show_progress=False), show_progress=False)
+    tokens = bm25s.tokenize(queries, stopwords="en", return_ids=False, show_progress=False)
+    return np.stack([retriever.get_scores(q) for q in tokens]).astype(np.float32)
+
+
+def tfidf_scores(queries: Sequence[str], items: Sequence[str]) -> np.ndarray:
+    """Return TF-IDF cosine similarities (n_queries, n_items), the vocabulary fitted on the items."""
+    queries, items = check_texts(queries, "queries"), check_texts(items, "items")
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english")
+    item_x = vectorizer.fit_transform(items)
+    return (vectorizer.transform(queries) @ item_x.T).toarray().astype(np.float32)
+
+
+def cosine_scores(query_vectors, item_vectors) -> np.ndarray:
+    """Return cosine similarities (n_queries, n_items) of two sets of embeddings."""
+    q = np.asarray(check_tensor(query_vectors, "query_vectors", ndim=2), dtype=np.float32)
+    t = np.asarray(check_tensor(item_vectors, "item_vectors", ndim=2), dtype=np.float32)
+    if q.shape[1] != t.shape[1]:
+        raise bad_input("item_vectors", f"{q.shape[1]} columns", t, "embed both with one model")
+    q = q / np.linalg.norm(q, axis=1, keepdims=True).clip(1e-12)
+    t = t / np.linalg.norm(t, axis=1, keepdims=True).clip(1e-12)
+    return q @ t.T
+
+
+def relevant_ranks(scores) -> np.ndarray:
+    """Return the rank (1 = best) of item i among all items for query i; ties count against it."""
+    scores = np.asarray(check_tensor(scores, "scores", ndim=2), dtype=np.float64)
+    if scores.shape[0] != scores.shape[1]:
+        raise bad_input("scores", "a square (query, item) matrix", scores, "one item per query")
+    own = np.diag(scores)[:, None]
+    return (scores >= own).sum(axis=1)
+
+
+def recall_at_k(ranks, k: int) -> float:
+    """Return the share of queries whose relevant item is among the k best."""
+    check_int(k, "k", 1)
+    return float(np.mean(np.asarray(ranks) <= k))
+
+
+def mean_reciprocal_rank(ranks) -> float:
+    """Return the mean of 1 / rank of the relevant item."""
+    return float(np.mean(1.0 / np.asarray(ranks, dtype=np.float64)))
+
+
+def retrieval_report(scores) -> dict[str, float | int]:
+    """Return recall@1, recall@10, MRR and the number of queries of a (query, item) score matrix."""
+    ranks = relevant_ranks(scores)
+    return {
+        "recall_at_1": recall_at_k(ranks, 1),
+        "recall_at_10": recall_at_k(ranks, 10),
+        "mrr": mean_reciprocal_rank(ranks),
+        "n_queries": int(len(ranks)),
+    }
+
+
+def top_k(scores_row, k: int = 5) -> list[int]:
+    """Return the positions of the k highest scores of one query, best first."""
+    row = np.asarray(scores_row, dtype=np.float64).ravel()
+    k = min(check_int(k, "k", 1), len(row))
+    best = np.argpartition(-row, k - 1)[:k]
+    return [int(i) for i in best[np.argsort(-row[best], kind="stable")]]
+
+
+def results_table(reports: dict[str, dict]) -> str:
+    """Return a markdown table of retrieval reports, one row per method."""
+    rows = ["| method | recall@1 | recall@10 | MRR |", "|---|---|---|---|"]
+    rows += [
+        f"| `{m}` | {r['recall_at_1']:.3f} | {r['recall_at_10']:.3f} | {r['mrr']:.3f} |"
+        for m, r in reports.items()
+    ]
+    return "\n".join(rows)
+
+
+def heldout_documents(profile) -> tuple[list[str], int]:
+    """Return the held-out pretraining documents that near-duplicate no training document (no
+    model of the course trained on them), and how many were dropped by that check."""
+    from course_lib.data.corpus import pretraining_texts
+
+    corpus = pretraining_texts(profile.corpus_max_docs)
+    leaks = set(near_duplicates_of(corpus["heldout"], corpus["train"]))
+    return [t for i, t in enumerate(corpus["heldout"]) if i not in leaks], len(leaks)
