@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_lib.core.validate import bad_input, check_int, check_number, check_texts
+
 BOILERPLATE = re.compile(
     r"^\s*(accept (all )?cookies|this (website|site) uses cookies|click here|share (this|on)|"
     r"subscribe|sign in|log in|all rights reserved|copyright ©|jump to (navigation|search)|"
@@ -59,6 +61,7 @@ def exact_duplicates(texts: Sequence[str]) -> list[int]:
 
 def shingles(text: str, k: int = 5) -> set[str]:
     """Return the set of lower-cased word k-grams of `text` (the whole text if shorter)."""
+    check_int(k, "k", 1, "pass the number of words per shingle, e.g. 5 (0 makes every text equal)")
     words = re.findall(r"\w+", text.lower())
     if len(words) <= k:
         return {" ".join(words)}
@@ -78,8 +81,8 @@ def minhash_signatures(
     Two texts agree at one position with probability equal to the Jaccard similarity of their
     shingle sets, so the share of equal positions estimates it.
     """
-    if num_perm < 1:
-        raise ValueError(f"num_perm must be positive, got {num_perm}")
+    check_int(num_perm, "num_perm", 1, "pass the number of hash functions, e.g. 128")
+    check_int(k, "k", 1, "pass the number of words per shingle, e.g. 5")
     rng = np.random.default_rng(seed)
     a = rng.integers(1, PRIME, num_perm, dtype=np.int64)
     b = rng.integers(0, PRIME, num_perm, dtype=np.int64)
@@ -114,8 +117,14 @@ def near_duplicate_pairs(
     whole band become candidates, so we never compare all pairs.
     """
     n, num_perm = signatures.shape
-    if num_perm % bands:
-        raise ValueError(f"bands ({bands}) must divide the signature length ({num_perm})")
+    check_number(threshold, "threshold", 0, 1, "pass a Jaccard similarity, e.g. 0.7", open_low=True)
+    if check_int(bands, "bands", 1) > num_perm or num_perm % bands:
+        raise bad_input(
+            "bands",
+            f"a number of bands that divides the signature length ({num_perm})",
+            bands,
+            "pick bands so that num_perm / bands is a whole number, e.g. 16 for 128",
+        )
     rows = num_perm // bands
     candidates: set[tuple[int, int]] = set()
     for band in range(bands):
@@ -142,6 +151,7 @@ def quality_issues(
     text: str, min_words: int = 8, max_symbol_ratio: float = 0.1, max_repeat_ratio: float = 0.3
 ) -> list[str]:
     """Return the reasons `text` looks low-quality: 'too short', 'symbols', 'repetitive' (or [])."""
+    check_quality_thresholds(min_words, max_symbol_ratio, max_repeat_ratio)
     words = text.split()
     issues = []
     if len(words) < min_words:
@@ -155,23 +165,51 @@ def quality_issues(
     return issues
 
 
+def check_quality_thresholds(
+    min_words: int, max_symbol_ratio: float, max_repeat_ratio: float
+) -> None:
+    """Refuse quality thresholds that cannot be used (BadInput naming the argument)."""
+    check_int(min_words, "min_words", 0, "pass the fewest words a kept text has, e.g. 8 (0: any)")
+    for name, value in (
+        ("max_symbol_ratio", max_symbol_ratio),
+        ("max_repeat_ratio", max_repeat_ratio),
+    ):
+        check_number(value, name, 0, 1, "pass a share between 0 and 1 (1 keeps everything)")
+
+
 def clean_corpus(
-    texts: Sequence[str], threshold: float = 0.7, num_perm: int = 128, bands: int = 16
+    texts: Sequence[str],
+    threshold: float = 0.7,
+    num_perm: int = 128,
+    bands: int = 16,
+    min_words: int = 8,
+    max_symbol_ratio: float = 0.1,
+    max_repeat_ratio: float = 0.3,
 ) -> tuple[list[int], dict[str, list[int]], list[str]]:
     """Run the whole pipeline; return (kept positions, removed positions per step, normalised texts).
 
     Steps, in order: normalise; drop exact duplicates; drop near duplicates (MinHash + LSH at
-    `threshold`); drop low-quality documents. A duplicate's first occurrence is kept.
+    `threshold`); drop low-quality documents (`quality_issues` with the given thresholds; short
+    texts such as one-sentence reviews need a lower `min_words`). A duplicate's first occurrence
+    is kept.
     """
+    texts = check_texts(texts, "texts")
+    check_number(threshold, "threshold", 0, 1, "pass a Jaccard similarity, e.g. 0.7", open_low=True)
+    check_int(num_perm, "num_perm", 1, "pass the number of hash functions, e.g. 128")
+    check_quality_thresholds(min_words, max_symbol_ratio, max_repeat_ratio)
     cleaned = [normalize(t) for t in texts]
     removed: dict[str, list[int]] = {"exact duplicate": exact_duplicates(cleaned)}
-    alive = [i for i in range(len(cleaned)) if i not in set(removed["exact duplicate"])]
+    gone = set(removed["exact duplicate"])
+    alive = [i for i in range(len(cleaned)) if i not in gone]
     signatures = minhash_signatures([cleaned[i] for i in alive], num_perm)
     pairs = near_duplicate_pairs(signatures, bands, threshold)
     removed["near duplicate"] = sorted({alive[j] for _, j, _ in pairs})
-    alive = [i for i in alive if i not in set(removed["near duplicate"])]
-    removed["low quality"] = [i for i in alive if quality_issues(cleaned[i])]
-    kept = [i for i in alive if i not in set(removed["low quality"])]
+    gone = set(removed["near duplicate"])
+    alive = [i for i in alive if i not in gone]
+    thresholds = (min_words, max_symbol_ratio, max_repeat_ratio)
+    removed["low quality"] = [i for i in alive if quality_issues(cleaned[i], *thresholds)]
+    gone = set(removed["low quality"])
+    kept = [i for i in alive if i not in gone]
     return kept, removed, cleaned
 
 

@@ -227,6 +227,9 @@ def is_missing(label) -> bool:
 def check_nonblank(texts: list[str], name: str) -> list[str]:
     """Return `texts`, refusing an empty list or a text with nothing but spaces."""
     check_texts(texts, name)
+    odd = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if odd is not None:  # check_texts lets None through (it is next()'s default)
+        raise bad_input(name, "a list of strings", texts[odd], "drop or fill the missing texts")
     blank = next((i for i, t in enumerate(texts) if not t.strip()), None)
     if blank is not None:
         raise bad_input(

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from course_lib.core.validate import BadInput
 from course_lib.data import cleaning
 from course_lib.data.sources import load_wiki_summaries
 
@@ -102,3 +103,41 @@ def test_pipeline_on_a_simulated_crawl_keeps_every_original():
     assert all(kinds[i] != "junk" for i in kept)
     assert set(removed) == {"exact duplicate", "near duplicate", "low quality"}
     assert len(cleaned) == len(crawl)
+
+
+def test_short_texts_are_kept_with_a_lower_min_words_and_defaults_stay():
+    reviews = ["A great film.", "Dull and far too long.", "Loved it!", "a great film."]
+    kept, removed, _ = cleaning.clean_corpus(reviews)
+    assert kept == [] and removed["exact duplicate"] == [3]  # today's default: 8 words at least
+    kept, removed, _ = cleaning.clean_corpus(reviews, min_words=3)
+    assert kept == [0, 1] and removed["low quality"] == [2]
+    kept, _, _ = cleaning.clean_corpus(reviews, min_words=0)
+    assert kept == [0, 1, 2]
+    loose, _, _ = cleaning.clean_corpus(["$$$ $$$ $$$ word"] * 1, min_words=0, max_symbol_ratio=1)
+    assert loose == [0]
+
+
+BAD = [
+    (lambda: cleaning.shingles("a b c", k=0), r"^k: expected an int >= 1"),
+    (lambda: cleaning.minhash_signatures(["a b"], num_perm=0), r"^num_perm: expected an int >= 1"),
+    (lambda: cleaning.clean_corpus("one text"), r"^texts: expected a list of texts"),
+    (lambda: cleaning.clean_corpus(["a", 3]), r"^texts: expected a list of strings"),
+    (lambda: cleaning.clean_corpus([]), r"^texts: expected at least 1 texts"),
+    (lambda: cleaning.clean_corpus(["a"], min_words=-1), r"^min_words: expected an int >= 0"),
+    (lambda: cleaning.clean_corpus(["a"], min_words=2.5), r"^min_words: expected an int"),
+    (lambda: cleaning.clean_corpus(["a"], max_symbol_ratio=2), r"^max_symbol_ratio: expected"),
+    (lambda: cleaning.clean_corpus(["a"], max_repeat_ratio=-0.1), r"^max_repeat_ratio: expected"),
+    (lambda: cleaning.clean_corpus(["a"], threshold=0), r"^threshold: expected a finite number"),
+    (
+        lambda: cleaning.clean_corpus(["a"], bands=7),
+        r"^bands: expected a number of bands that divides",
+    ),
+    (lambda: cleaning.quality_issues("a b", min_words=-3), r"^min_words: expected an int >= 0"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BAD)
+def test_bad_arguments_are_refused_with_a_fix(call, match):
+    with pytest.raises(BadInput, match=match) as caught:
+        call()
+    assert "Fix: " in str(caught.value)
