@@ -5,6 +5,7 @@ transformers 5.x, `BertTokenizerFast(vocab_file=...)` silently gives a 5-token v
 `save_pretrained`, `AutoTokenizer.from_pretrained` and `pipeline("fill-mask")` all work on it.
 """
 
+import hashlib
 from collections.abc import Iterable
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
@@ -12,15 +13,20 @@ from tokenizers.trainers import WordPieceTrainer
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 from course_lib.core.paths import artifact_dir
+from course_lib.core.validate import check_int, check_texts
 from course_lib.data.corpus import pretraining_texts
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+MIN_VOCAB_SIZE = len(SPECIAL_TOKENS) + 27  # the special tokens, the letters and a few more
+CACHE_VERSION = 1  # part of the cache key: bump it when training changes
+
+
+VOCAB_FIX = f"pass at least {MIN_VOCAB_SIZE} tokens; a few thousand suit a few thousand texts"
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> Tokenizer:
     """Train a lower-cased BERT-style WordPiece `tokenizers.Tokenizer` on `texts`."""
-    if not isinstance(vocab_size, int) or vocab_size <= len(SPECIAL_TOKENS) + 26:
-        raise ValueError(f"vocab_size must be an int larger than ~32, got {vocab_size!r}")
+    check_int(vocab_size, "vocab_size", MIN_VOCAB_SIZE, VOCAB_FIX)
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -78,13 +84,33 @@ def build_tokenizer(
     return wrap(train_wordpiece(texts, vocab_size), model_max_length)
 
 
-def course_tokenizer(profile) -> PreTrainedTokenizerFast:
-    """The course's WordPiece for `profile`: loaded if saved (notebook 02), else trained and saved."""
-
-    folder = artifact_dir(f"wordpiece_{profile.name}")
+def tokenizer_for(
+    texts: Iterable[str], vocab_size: int, model_max_length: int = 512
+) -> PreTrainedTokenizerFast:
+    """Return WordPiece trained on `texts`: loaded from the cache when these very texts (and
+    sizes) were seen before, else trained and saved (artifacts/wordpiece_<hash of both>/)."""
+    texts = check_texts(texts, "texts")
+    check_int(vocab_size, "vocab_size", MIN_VOCAB_SIZE, VOCAB_FIX)
+    check_int(model_max_length, "model_max_length", 8, "pass the longest input in tokens, e.g. 512")
+    folder = artifact_dir(f"wordpiece_{texts_key(texts, vocab_size, model_max_length)}")
     if (folder / "tokenizer.json").is_file():
         return AutoTokenizer.from_pretrained(folder)
-    texts = pretraining_texts(profile.corpus_max_docs)["train"]
-    tokenizer = build_tokenizer(texts, profile.wordpiece_vocab_size)
+    tokenizer = build_tokenizer(texts, vocab_size, model_max_length)
     tokenizer.save_pretrained(folder)
     return tokenizer
+
+
+def texts_key(texts: Iterable[str], *sizes: int) -> str:
+    """Return a short hash of the texts' content, in order, and of `sizes` (a cache key)."""
+    digest = hashlib.sha256(f"v{CACHE_VERSION} {sizes}".encode())
+    for text in texts:
+        encoded = text.encode()
+        digest.update(len(encoded).to_bytes(8, "little") + encoded)
+    return digest.hexdigest()[:16]
+
+
+def course_tokenizer(profile) -> PreTrainedTokenizerFast:
+    """The course's WordPiece for `profile`: trained on the profile's pretraining texts, cached by
+    their content (the same tokenizer as notebook 02's; a changed corpus retrains it)."""
+    texts = pretraining_texts(profile.corpus_max_docs)["train"]
+    return tokenizer_for(texts, profile.wordpiece_vocab_size)

@@ -56,3 +56,57 @@ def test_canonical_ids_keep_the_tokens_and_put_specials_first():
     ids = canonical_ids(vocab)
     assert set(ids) == set(vocab) and sorted(ids.values()) == list(range(len(vocab)))
     assert [t for t, _ in sorted(ids.items(), key=lambda kv: kv[1])][:5] == list(SPECIAL_TOKENS)
+
+
+def test_tokenizer_for_is_cached_by_the_content_of_the_texts(monkeypatch, tmp_path):
+    from course_lib.core import paths
+    from course_lib.text import tokenizer as tk
+
+    monkeypatch.setattr(paths, "ARTIFACTS_DIR", tmp_path)
+    first = tk.tokenizer_for(TEXTS, 120)
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert len(folders) == 1 and folders[0].startswith("wordpiece_")
+    again = tk.tokenizer_for(list(TEXTS), 120)  # same content: loaded, not a new folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == folders
+    assert again.get_vocab() == first.get_vocab()
+    other = tk.tokenizer_for(["Reviews of films, not cats: a great, moving film."] * 40, 120)
+    assert len(list(tmp_path.iterdir())) == 2 and "film" in other.get_vocab()
+    assert "film" not in first.get_vocab()  # never the other texts' tokenizer
+    tk.tokenizer_for(TEXTS, 100)
+    assert len(list(tmp_path.iterdir())) == 3  # the vocabulary size is part of the key
+
+
+def test_course_tokenizer_is_the_tokenizer_of_the_pretraining_texts():
+    from course_lib.core import paths
+    from course_lib.core.profiles import get_profile
+    from course_lib.data.corpus import pretraining_texts
+    from course_lib.text.tokenizer import course_tokenizer, texts_key
+
+    profile = get_profile("smoke")
+    tok = course_tokenizer(profile)
+    texts = pretraining_texts(profile.corpus_max_docs)["train"]
+    assert len(tok) == profile.wordpiece_vocab_size
+    key = texts_key(texts, profile.wordpiece_vocab_size, 512)
+    saved = paths.ARTIFACTS_DIR / f"wordpiece_{key}"
+    assert AutoTokenizer.from_pretrained(saved).get_vocab() == tok.get_vocab()
+    assert texts_key(texts[1:], profile.wordpiece_vocab_size, 512) != key
+
+
+BAD = [
+    (lambda tk: tk.tokenizer_for("one text", 100), r"^texts: expected a list of texts"),
+    (lambda tk: tk.tokenizer_for([], 100), r"^texts: expected at least 1 texts"),
+    (lambda tk: tk.tokenizer_for(["a", 2], 100), r"^texts: expected a list of strings"),
+    (lambda tk: tk.tokenizer_for(TEXTS, 20), r"^vocab_size: expected an int >= 32"),
+    (lambda tk: tk.tokenizer_for(TEXTS, 100.0), r"^vocab_size: expected an int"),
+    (lambda tk: tk.tokenizer_for(TEXTS, 100, 0), r"^model_max_length: expected an int >= 8"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BAD)
+def test_bad_arguments_are_refused_with_a_fix(call, match):
+    from course_lib.core.validate import BadInput
+    from course_lib.text import tokenizer as tk
+
+    with pytest.raises(BadInput, match=match) as caught:
+        call(tk)
+    assert "Fix: " in str(caught.value)
