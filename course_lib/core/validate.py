@@ -121,3 +121,81 @@ def _dtype_kind(value: torch.Tensor | np.ndarray) -> str:
 def _at_least(minimum: int | None) -> str:
     """Return ' >= minimum' for a fix message, or '' without a minimum."""
     return "" if minimum is None else f" >= {minimum}"
+
+
+def check_labels(values: object, name: str = "labels", length: int | None = None) -> np.ndarray:
+    """Return class labels as a 1-D array of ints or of strings (one kind); raise BadInput for
+    floats (scores, probabilities), bools, mixed kinds, a wrong shape or length, or no labels."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise bad_input(
+            name, "a 1-D sequence of class labels", values, "pass one label per example"
+        )
+    array = values if isinstance(values, np.ndarray) else np.asarray(list(values), dtype=object)
+    if array.ndim != 1:
+        fix = "for scores or one-hot rows take .argmax(1); for a column, .ravel()"
+        raise bad_input(name, "a 1-D sequence of class labels", array, fix)
+    if len(array) == 0:
+        raise bad_input(name, "at least one label", values, "pass the labels of some examples")
+    kind = labels_kind(array)
+    if kind not in ("int", "str"):
+        raise bad_input(
+            name, "class labels: ints or strings (one kind)", values, _LABEL_FIXES[kind]
+        )
+    if length is not None and len(array) != length:
+        raise bad_input(name, f"{length} labels (one per example)", values, "pass one per example")
+    return array.astype(int if kind == "int" else str)
+
+
+_LABEL_FIXES = {
+    "float": "floats look like scores or probabilities: pass class labels (e.g. probs.argmax(1)); "
+    "whole-number floats: .astype(int)",
+    "bool": "pass ints, e.g. (scores > 0.5).astype(int)",
+    "mixed": "use one kind for every label: all ints or all strings",
+}
+
+
+def labels_kind(array: np.ndarray) -> str:
+    """Return 'int', 'str', 'float', 'bool' or 'mixed' for the items of a 1-D label array."""
+    if array.dtype.kind in "iu":
+        return "int"
+    if array.dtype.kind in "US":
+        return "str"
+    if array.dtype.kind in "fc":
+        return "float"
+    if array.dtype.kind == "b":
+        return "bool"
+    kinds = {_item_kind(item) for item in array}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _item_kind(item: object) -> str:
+    """Return the label kind of one item: 'bool', 'int', 'str', 'float' or 'mixed'."""
+    if isinstance(item, bool | np.bool_):
+        return "bool"
+    if isinstance(item, int | np.integer):
+        return "int"
+    if isinstance(item, str | np.str_):
+        return "str"
+    return "float" if isinstance(item, float | np.floating) else "mixed"
+
+
+def check_pixels(images: torch.Tensor, name: str = "images") -> torch.Tensor:
+    """Return `images` if they are uint8 (0-255) or finite floats in [0, 1]; raise BadInput for
+    other dtypes, float images on the 0-255 scale, normalised (negative) pixels, NaNs or none."""
+    if images.numel() == 0:
+        raise bad_input(name, "at least one image", images, "pass a non-empty batch")
+    if images.dtype == torch.uint8:
+        return images
+    if not images.is_floating_point():
+        raise bad_input(name, "uint8 (0-255) or float (0-1) pixels", images, ".to(torch.uint8)")
+    low, high = images.min().item(), images.max().item()
+    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-4 or high > 1 + 1e-4:
+        raise bad_input(
+            name,
+            f"float pixels in [0, 1], with min {low:.4g} and max {high:.4g}",
+            images,
+            "divide 0-255 floats by 255 (or pass the uint8 images); undo any normalisation",
+        )
+    return images

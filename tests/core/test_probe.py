@@ -7,6 +7,7 @@ import torch
 from scipy import sparse
 
 from course_lib.core.probe import DEFAULT_C, choose_c, fit_probe, knn_predict, probe_predict
+from course_lib.core.validate import BadInput
 
 
 def blobs(n_per_class=50, seed=0, classes=3):
@@ -52,12 +53,23 @@ def test_knn_agrees_with_sklearn_on_k1():
     assert (knn_predict(x, y, tx, k=1) == reference).all()
 
 
+def test_string_labels_come_back_as_strings_for_two_and_three_classes():
+    names = np.array(["cat", "dog", "eel"])
+    for classes in (2, 3):
+        x, y = blobs(classes=classes)
+        tx, ty = blobs(seed=1, classes=classes)
+        predicted = probe_predict(x, names[y], tx)
+        assert predicted.dtype.kind == "U" and (predicted == names[ty]).mean() > 0.95
+        assert set(fit_probe(x, list(names[y])).classes_) == set(names[:classes])
+        assert (knn_predict(x, names[y], tx, k=5) == names[ty]).mean() > 0.95
+
+
 def test_bad_input_is_refused_with_the_fix():
-    with pytest.raises(ValueError, match="n_examples, n_features"):
+    with pytest.raises(BadInput, match="n_examples, n_features"):
         fit_probe(np.zeros(5), np.zeros(5, dtype=int))
-    with pytest.raises(ValueError, match="one per row"):
+    with pytest.raises(BadInput, match="labels: expected 5 labels"):
         fit_probe(np.zeros((5, 2)), np.zeros(4, dtype=int))
-    with pytest.raises(ValueError, match="not probabilities"):
+    with pytest.raises(BadInput, match="probabilities"):
         fit_probe(np.zeros((4, 2)), np.array([0.2, 0.8, 0.1, 0.9]))
-    with pytest.raises(ValueError, match="k must be"):
+    with pytest.raises(BadInput, match="k: expected an int >= 1"):
         knn_predict(np.zeros((4, 2)), np.zeros(4, dtype=int), np.zeros((1, 2)), k=0)

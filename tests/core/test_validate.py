@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+import torch
 
 from course_lib.core.validate import (
     BadInput,
     check_choice,
     check_int,
+    check_labels,
     check_number,
+    check_pixels,
     check_tensor,
     check_texts,
 )
@@ -27,6 +30,16 @@ BAD = [
     (lambda: check_tensor([1, 2], "images"), "images"),
     (lambda: check_tensor(np.zeros((2, 3)), "images", ndim=3), "images"),
     (lambda: check_tensor(np.zeros((2, 3, 3)), "images", dtype="uint8"), "images"),
+    (lambda: check_labels([0.2, 0.8], "y_pred"), "y_pred"),
+    (lambda: check_labels(np.array([True, False]), "y"), "y"),
+    (lambda: check_labels([0, "cat"], "y"), "y"),
+    (lambda: check_labels(np.zeros((3, 2), dtype=int), "y"), "y"),
+    (lambda: check_labels("cat", "y"), "y"),
+    (lambda: check_labels([0, 1], "y", length=3), "y"),
+    (lambda: check_pixels(torch.full((1, 4, 4), 255.0)), "images"),
+    (lambda: check_pixels(torch.full((1, 4, 4), -0.5)), "images"),
+    (lambda: check_pixels(torch.zeros((1, 4, 4), dtype=torch.int64)), "images"),
+    (lambda: check_pixels(torch.zeros((0, 4, 4))), "images"),
 ]
 
 
@@ -45,3 +58,7 @@ def test_good_values_come_back():
     assert check_number(3, "lr", 0, open_low=True) == 3.0
     assert check_texts(("a", "b")) == ["a", "b"]
     assert check_choice("a", "mode", ["a"]) == "a"
+    assert check_labels(torch.tensor([2, 0])).tolist() == [2, 0]
+    assert check_labels(("cat", np.str_("dog"))).tolist() == ["cat", "dog"]
+    assert check_labels([np.int64(1), 0]).dtype.kind == "i"
+    assert check_pixels(torch.ones(1, 2, 2)).max() == 1.0
