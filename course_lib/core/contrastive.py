@@ -8,20 +8,36 @@ every other view in the batch is a negative. Each of the 2N views must pick its 
 import torch
 import torch.nn.functional as F
 
+from course_lib.core.validate import bad_input, check_int, check_number, check_tensor
+
 
 def check_views(z1: torch.Tensor, z2: torch.Tensor) -> None:
-    """Raise a clear error unless z1 and z2 are two (N, D) batches of the same shape, N >= 2."""
+    """Raise BadInput unless z1 and z2 are two float (N, D) batches of one shape, N >= 2."""
     for name, z in (("z1", z1), ("z2", z2)):
-        if not isinstance(z, torch.Tensor) or z.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D tensor (batch, dim), got {getattr(z, 'shape', z)}"
-            )
+        if not isinstance(z, torch.Tensor):
+            raise bad_input(name, "a torch tensor (batch, dim)", z, "torch.as_tensor(...).float()")
+        check_tensor(z, name, ndim=2, dtype="float")
     if z1.shape != z2.shape:
-        raise ValueError(
-            f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}"
-        )
+        fix = "z1[i] and z2[i] must be the two views of image i: same batch, same model"
+        raise bad_input("z2", f"the shape of z1 {tuple(z1.shape)}", z2, fix)
     if z1.shape[0] < 2:
-        raise ValueError("NT-Xent needs at least 2 images per batch (one positive, one negative)")
+        fix = "NT-Xent needs at least 2 images per batch (one positive, one negative)"
+        raise bad_input("z1", "a batch of at least 2 views", z1, fix)
+
+
+def split_views(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a stacked batch [z1; z2] of 2N views (N, D each) into (z1, z2)."""
+    check_tensor(z, "z", ndim=2)
+    if len(z) % 2:
+        fix = "stack both views of every image: torch.cat([z1, z2]) has an even length"
+        raise bad_input("z", "an even number of views (2N: two per image)", z, fix)
+    return z[: len(z) // 2], z[len(z) // 2 :]
+
+
+def check_temperature(temperature: float) -> float:
+    """Return the temperature if it is a finite number > 0."""
+    fix = "pass a temperature > 0 (SimCLR uses 0.1 to 0.5)"
+    return check_number(temperature, "temperature", 0, open_low=True, fix=fix)
 
 
 def similarity_matrix(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
@@ -33,15 +49,13 @@ def similarity_matrix(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
 
 def positive_indices(n: int) -> torch.Tensor:
     """Return, for each of the 2N views [z1; z2], the row index of its partner view."""
-    if n < 1:
-        raise ValueError(f"n must be a positive number of images, got {n}")
+    n = check_int(n, "n", 1, "pass the number of images N (each seen twice)")
     return torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
 
 
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
     """Return the NT-Xent loss (mean over the 2N views) of two batches of projected views."""
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
+    temperature = check_temperature(temperature)
     sim = similarity_matrix(z1.float(), z2.float()) / temperature
     self_pairs = torch.eye(sim.shape[0], dtype=torch.bool, device=sim.device)
     sim = sim.masked_fill(self_pairs, float("-inf"))  # a view is never its own candidate
@@ -58,6 +72,7 @@ def contrastive_accuracy(z1: torch.Tensor, z2: torch.Tensor) -> float:
 
 def hardest_negative_share(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> float:
     """Return the mean share of the negatives' softmax weight that goes to the most similar one."""
+    temperature = check_temperature(temperature)
     sim = similarity_matrix(z1, z2) / temperature
     mask = torch.eye(len(sim), dtype=torch.bool)
     mask |= F.one_hot(positive_indices(len(z1)), len(sim)).bool()

@@ -11,7 +11,9 @@ from course_lib.core.contrastive import (
     nt_xent,
     positive_indices,
     similarity_matrix,
+    split_views,
 )
+from course_lib.core.validate import BadInput
 
 
 def reference_nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> float:
@@ -82,16 +84,22 @@ def test_similarity_matrix_and_positive_indices():
 
 
 def test_bad_input_is_refused_clearly():
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(BadInput, match="z2: expected the shape of z1"):
         nt_xent(torch.randn(4, 3), torch.randn(5, 3))
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(BadInput, match="z1: expected 2 dimensions"):
         nt_xent(torch.randn(4), torch.randn(4))
-    with pytest.raises(ValueError, match="at least 2"):
+    with pytest.raises(BadInput, match="at least 2"):
         nt_xent(torch.randn(1, 3), torch.randn(1, 3))
-    with pytest.raises(ValueError, match="temperature"):
+    with pytest.raises(BadInput, match="temperature"):
         nt_xent(torch.randn(4, 3), torch.randn(4, 3), temperature=0)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(BadInput, match="n: expected an int >= 1"):
         positive_indices(0)
+
+
+def test_split_views_undoes_the_stacking():
+    z1, z2 = torch.randn(3, 4), torch.randn(3, 4)
+    a, b = split_views(torch.cat([z1, z2]))
+    assert torch.equal(a, z1) and torch.equal(b, z2)
 
 
 def test_hardest_negative_share_grows_as_the_temperature_falls():
