@@ -8,6 +8,7 @@ seeded share of those documents is held out to measure the masked-LM loss on uns
 import random
 from functools import lru_cache
 
+from course_lib.core.validate import check_int, check_number, check_texts
 from course_lib.data.cleaning import (
     clean_corpus,
     minhash_signatures,
@@ -21,17 +22,45 @@ HELDOUT_FRACTION = 0.05
 HELDOUT_SEED = 0
 
 
-def leaking_ids(candidate_ids: list[int], test_ids: list[int], threshold: float = 0.7) -> list[int]:
-    """Return the candidate ids whose text equals or near-duplicates a test document's text."""
-    texts = load_wiki_summaries()["text"]
-    ids = list(candidate_ids) + list(test_ids)
-    signatures = minhash_signatures([normalize(texts[i]) for i in ids])
-    n = len(candidate_ids)
+def leaking_texts(candidates: list[str], tests: list[str], threshold: float = 0.7) -> list[int]:
+    """Return the positions of the candidate texts that equal or near-duplicate (MinHash
+    Jaccard >= threshold, after `normalize`) some test text: drop them before training."""
+    candidates = check_texts(candidates, "candidates", min_count=0)
+    tests = check_texts(tests, "tests", min_count=0)
+    signatures = minhash_signatures([normalize(t) for t in [*candidates, *tests]])
+    n = len(candidates)
     found = set()
     for i, j, _ in near_duplicate_pairs(signatures, threshold=threshold):
-        if i < n <= j:  # one candidate, one test document
-            found.add(ids[i])
+        if i < n <= j:  # one candidate, one test text
+            found.add(i)
     return sorted(found)
+
+
+def leaking_ids(candidate_ids: list[int], test_ids: list[int], threshold: float = 0.7) -> list[int]:
+    """Return the candidate ids whose Wikipedia text equals or near-duplicates a test document's."""
+    texts = load_wiki_summaries()["text"]
+    candidate_ids = list(candidate_ids)
+    leaks = leaking_texts(
+        [texts[i] for i in candidate_ids], [texts[i] for i in test_ids], threshold
+    )
+    return sorted(candidate_ids[i] for i in leaks)
+
+
+def split_heldout(
+    texts: list[str], fraction: float = HELDOUT_FRACTION, seed: int = HELDOUT_SEED
+) -> dict[str, list[str]]:
+    """Return {'train': texts, 'heldout': texts}: a seeded `fraction` of the documents (at least
+    one, never all) held out whole, to measure a language model's loss on unseen text."""
+    texts = check_texts(texts, "texts", min_count=2)
+    check_number(fraction, "heldout_fraction", 0, 0.5, "pass a share such as 0.05", open_low=True)
+    check_int(seed, "seed")
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    n_held = max(1, round(fraction * len(texts)))
+    return {
+        "train": [texts[i] for i in order[n_held:]],
+        "heldout": [texts[i] for i in order[:n_held]],
+    }
 
 
 @lru_cache(maxsize=4)

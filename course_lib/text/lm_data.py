@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
-from course_lib.data.corpus import pretraining_texts
+from course_lib.core.validate import bad_input, check_int
+from course_lib.data.corpus import HELDOUT_FRACTION, HELDOUT_SEED, pretraining_texts, split_heldout
 from course_lib.text.masking import IGNORE_INDEX, mask_tokens
 
 
@@ -67,11 +68,31 @@ EVAL_MASK_PROB = (
 )
 
 
-def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
-    """Pack the pretraining corpus into blocks; mask the held-out blocks once (fixed seed)."""
-    corpus = pretraining_texts(profile.corpus_max_docs)
-    train_blocks = pack_blocks(tokenizer, corpus["train"], profile.mlm_seq_len)
-    heldout_blocks = pack_blocks(tokenizer, corpus["heldout"], profile.mlm_seq_len)
+def prepare_data(
+    profile,
+    tokenizer,
+    texts: list[str] | None = None,
+    heldout_fraction: float = HELDOUT_FRACTION,
+    seq_len: int | None = None,
+    seed: int = HELDOUT_SEED,
+) -> dict[str, torch.Tensor]:
+    """Pack the pretraining texts into blocks of `seq_len` (default: the profile's) token ids and
+    mask the held-out blocks once (fixed seed). Without `texts`: the course's Wikipedia corpus
+    for the profile; with them: your texts, a seeded `heldout_fraction` of them held out whole."""
+    seq_len = profile.mlm_seq_len if seq_len is None else check_int(seq_len, "seq_len", 8)
+    if texts is None:
+        if heldout_fraction != HELDOUT_FRACTION or seed != HELDOUT_SEED:
+            raise bad_input(
+                "heldout_fraction",
+                f"the corpus's own split ({HELDOUT_FRACTION}, seed {HELDOUT_SEED}) without texts",
+                heldout_fraction,
+                "pass texts= to split your own texts, or leave heldout_fraction and seed out",
+            )
+        corpus = pretraining_texts(profile.corpus_max_docs)
+    else:
+        corpus = split_heldout(texts, heldout_fraction, seed)
+    train_blocks = pack_part(tokenizer, corpus["train"], seq_len, "training")
+    heldout_blocks = pack_part(tokenizer, corpus["heldout"], seq_len, "held-out")
     inputs, labels = fixed_masks(heldout_blocks, tokenizer, EVAL_MASK_PROB)
     return {
         "train": train_blocks,
@@ -79,6 +100,21 @@ def prepare_data(profile, tokenizer) -> dict[str, torch.Tensor]:
         "heldout_inputs": inputs,
         "heldout_labels": labels,
     }
+
+
+def pack_part(tokenizer, texts: list[str], seq_len: int, part: str) -> torch.Tensor:
+    """`pack_blocks`, with a BadInput saying what to change when a part is too small."""
+    try:
+        return pack_blocks(tokenizer, texts, seq_len)
+    except ValueError as error:
+        if "too few" not in str(error):
+            raise
+        raise bad_input(
+            "texts",
+            f"enough {part} text for one block of {seq_len} tokens",
+            f"{len(texts)} texts",
+            "pass more texts, a larger heldout_fraction or a smaller seq_len",
+        ) from error
 
 
 @torch.no_grad()
