@@ -5,6 +5,7 @@ import pytest
 import torch
 from transformers import DataCollatorForLanguageModeling
 
+from course_lib.core.validate import BadInput
 from course_lib.text.masking import IGNORE_INDEX, MaskingCollator, mask_tokens
 from course_lib.text.tokenizer import build_tokenizer
 
@@ -53,12 +54,14 @@ def test_seeded_masks_repeat():
 
 def test_bad_input():
     ids = random_batch(0)
-    with pytest.raises(TypeError, match="torch.long"):
+    with pytest.raises(BadInput, match="input_ids: expected a torch.long"):
         mask_tokens(ids.float(), MASK, VOCAB, SPECIAL)
-    with pytest.raises(ValueError, match="mask_prob"):
+    with pytest.raises(BadInput, match="mask_prob"):
         mask_tokens(ids, MASK, VOCAB, SPECIAL, 1.5)
-    with pytest.raises(ValueError, match="outside the vocabulary"):
+    with pytest.raises(BadInput, match="mask_token_id: expected an id in 0..999"):
         mask_tokens(ids, VOCAB + 1, VOCAB, SPECIAL)
+    with pytest.raises(BadInput, match="input_ids: expected token ids in 0..99, but they span"):
+        mask_tokens(ids, MASK, 100, SPECIAL)  # ids of a bigger vocabulary
 
 
 def test_same_statistics_as_transformers_collator():

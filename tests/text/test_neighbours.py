@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from course_lib.core.validate import BadInput
 from course_lib.text.neighbours import nearest_tokens
 from course_lib.text.tokenizer import build_tokenizer
 
@@ -14,5 +15,10 @@ def test_nearest_tokens():
     embeddings[dog] = embeddings[cat] * 2  # same direction
     assert nearest_tokens(embeddings, tokenizer, "cat", 1) == ["dog"]
     assert "cat" not in nearest_tokens(embeddings, tokenizer, "cat", 5)
-    with pytest.raises(ValueError, match="single token"):
+    with pytest.raises(BadInput, match="word: expected a single token"):
         nearest_tokens(embeddings, tokenizer, "zebra")
+    with pytest.raises(
+        BadInput,
+        match=rf"embeddings: expected one row per token of the tokenizer \({len(tokenizer)} rows",
+    ):
+        nearest_tokens(embeddings[:-3], tokenizer, "cat")  # another tokenizer's table
