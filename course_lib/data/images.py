@@ -227,7 +227,21 @@ def load_image_folder(
     return images_from_files(paths, root, size, channels), labels
 
 
-def describe_images(images: torch.Tensor, where: str) -> str:
-    """Return a one-line description of a batch of images for a training record."""
+def describe_images(images: torch.Tensor) -> str:
+    """Return e.g. '1,200 images 32x32 RGB' for uint8 images (N, H, W) or (N, C, H, W)."""
     n, c, h, w = channels_first(images, "images").shape
-    return f"{where}: {n:,} images {h}x{w}, {'gray' if c == 1 else 'RGB'}"
+    return f"{n:,} images {h}x{w} {'gray' if c == 1 else 'RGB'}"
+
+
+def encode_labels(labels: object, name: str = "labels") -> tuple[np.ndarray, list[str]]:
+    """Return labels (ints or strings) as class ids 0..K-1 in sorted class order, and the K names."""
+    if isinstance(labels, str | bytes) or not hasattr(labels, "__len__"):
+        raise bad_input(name, "a list of labels (ints or strings)", labels, "pass one per image")
+    items = labels.tolist() if isinstance(labels, np.ndarray | torch.Tensor) else list(labels)
+    values = np.asarray(items)
+    kinds = {isinstance(v, str) for v in items} if values.ndim == 1 else {True, False}
+    if len(kinds) > 1 or not (np.issubdtype(values.dtype, np.str_) or values.dtype.kind in "iu"):
+        fix = "use ints or strings, e.g. [int(y) for y in labels] (floats and mixed types are ambiguous)"
+        raise bad_input(name, "one int or string label per image", labels, fix)
+    classes, ids = np.unique(values, return_inverse=True)
+    return ids.astype(np.int64), [str(c) for c in classes]

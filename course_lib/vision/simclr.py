@@ -1,4 +1,5 @@
-"""SimCLR pretraining on unlabeled Fashion-MNIST with the course's one training loop.
+"""SimCLR pretraining on unlabeled Fashion-MNIST (or your own images) with the course's one
+training loop.
 
 Each step: take a batch of unlabeled images, augment each twice, encode and project all views,
 and ask NT-Xent to match every view with its partner. Labels are used only to *measure* the
@@ -6,6 +7,10 @@ encoder (kNN accuracy on the validation split), never to train it.
 
 Reference checkpoint (the longer run notebooks load when they have not trained longer):
     python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist
+
+Your own images: a folder of image files (one subfolder per class gives the kNN monitor labels)
+or a .npy uint8 array (N, H, W), (N, H, W, 3) or (N, 3, H, W), resized to --size:
+    python -m course_lib.vision.simclr --images pets/ --size 32 --epochs 20 --batch-size 64 --out my_simclr
 """
 
 import argparse
@@ -16,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
@@ -24,14 +30,25 @@ from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent
+from course_lib.core.finetune import fingerprint
 from course_lib.core.metrics import seed_summary
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, run_folder
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, plot_history, throughput, train
+from course_lib.core.validate import BadInput, bad_input, check_choice, check_int, check_number
+from course_lib.data.images import (
+    class_folders,
+    describe_images,
+    encode_labels,
+    float_images,
+    image_files,
+    load_image_folder,
+    load_images,
+)
 from course_lib.data.sources import load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
-from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
+from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment
 from course_lib.vision.encoders import (
     EncoderConfig,
     SimCLRModel,
@@ -60,19 +77,13 @@ class SimCLRConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        """Refuse settings that cannot train."""
-        if not self.epochs > 0:
-            raise ValueError(f"epochs must be positive, got {self.epochs}")
-        if self.batch_size < 2:
-            raise ValueError(
-                f"batch_size must be >= 2 (negatives are needed), got {self.batch_size}"
-            )
-        if not self.temperature > 0:
-            raise ValueError(f"temperature must be positive, got {self.temperature}")
-        if self.mixed_precision not in PRECISIONS:
-            raise ValueError(
-                f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}"
-            )
+        """Refuse settings that cannot train (BadInput naming the setting and the fix)."""
+        check_number(self.epochs, "epochs", 0, open_low=True, fix="pass a number > 0, e.g. 8")
+        fix = "pass at least 2: each image's negatives are the other images of its batch"
+        check_int(self.batch_size, "batch_size", 2, fix=fix)
+        check_number(self.lr, "lr", 0, open_low=True, fix="pass a learning rate > 0, e.g. 2e-3")
+        check_number(self.temperature, "temperature", 0, open_low=True, fix="e.g. 0.5")
+        check_choice(self.mixed_precision, "mixed_precision", PRECISIONS)
 
     def as_record(self) -> dict:
         """Return the config as JSON-ready values."""
@@ -80,13 +91,16 @@ class SimCLRConfig:
 
 
 def image_loader(images: torch.Tensor, batch_size: int, seed: int = 0) -> DataLoader:
-    """Return a shuffling loader of uint8 image batches (labels are not included)."""
-    if images.ndim != 3 or images.dtype != torch.uint8:
-        raise ValueError(
-            f"expected uint8 images (N, H, W), got {images.dtype} {tuple(images.shape)}"
-        )
+    """Return a shuffling loader of uint8 image batches (N, H, W) or (N, C, H, W) (no labels)."""
+    if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4):
+        fix = "load them with course_lib.data.images.load_images"
+        raise bad_input("images", "a uint8 tensor (N, H, W) or (N, C, H, W)", images, fix)
+    if images.dtype != torch.uint8:
+        fix = "expected uint8 0-255; if yours are floats in [0,1] multiply by 255 and .to(torch.uint8)"
+        raise bad_input("images", "uint8 images", images, fix)
     if len(images) < batch_size:
-        raise ValueError(f"batch_size {batch_size} is larger than the {len(images)} images")
+        fix = f"pass a batch_size <= {len(images)} or more images"
+        raise bad_input("batch_size", f"at most the {len(images)} images", batch_size, fix)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         TensorDataset(images),
@@ -103,7 +117,7 @@ def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
     def loss_fn(model: torch.nn.Module, batch) -> torch.Tensor:
         images = batch[0] if isinstance(batch, (list, tuple)) else batch
         with torch.autocast(images.device.type, enabled=False), torch.no_grad():
-            x = to_float_images(images)
+            x = float_images(images)
             views = torch.cat([augment(x), augment(x)]).clamp_(0, 1)
         z = model(views.contiguous(memory_format=torch.channels_last))
         n = images.shape[0]
@@ -126,7 +140,7 @@ def encode(
     device = next(encoder.parameters()).device
     out = []
     for start in range(0, len(images), batch_size):
-        x = to_float_images(images[start : start + batch_size]).to(device)
+        x = float_images(images[start : start + batch_size]).to(device)
         x = x.contiguous(memory_format=torch.channels_last)
         out.append(encoder(x, grid=grid).float().cpu())
     encoder.train(was_training)
@@ -152,11 +166,15 @@ def pretrain(
     run_dir: Path,
     monitor: tuple[torch.Tensor, torch.Tensor] | None = None,
     live_plot: bool = True,
+    data_description: str | None = None,
 ) -> tuple[SimCLRModel, dict]:
-    """Pretrain a SimCLRModel on unlabeled uint8 images; return it (eval mode) and the history."""
+    """Pretrain a SimCLRModel on unlabeled uint8 images (N, H, W) or (N, C, H, W); return it (eval
+    mode) and the history. A `data_description` is kept with the run, with the images' fingerprint
+    (a run resumes only on the same data)."""
+    loader = image_loader(images, config.batch_size, config.seed)
+    check_channels(images, config.encoder)
     torch.manual_seed(config.seed)
     model = SimCLRModel(config.encoder).to(memory_format=torch.channels_last)
-    loader = image_loader(images, config.batch_size, config.seed)
     steps = max(1, round(config.epochs * len(loader)))
     eval_fn = knn_monitor(*monitor) if monitor is not None else None
     train_config = TrainConfig(
@@ -175,14 +193,25 @@ def pretrain(
         live_plot=live_plot,
         extra={"simclr": config.as_record(), "images": len(images)},
     )
+    if data_description is not None:
+        train_config.extra |= {"data": data_description, "data_fingerprint": fingerprint(images)}
     history = train(
         model,
         loader,
-        simclr_loss_fn(make_augment(config.augment), config.temperature),
+        simclr_loss_fn(make_augment(config.augment, size=images.shape[-1]), config.temperature),
         train_config,
         eval_fn=eval_fn,
     )
     return model.eval(), history
+
+
+def check_channels(images: torch.Tensor, encoder: EncoderConfig) -> int:
+    """Return the images' channels (1 or 3) if the encoder takes them; raise BadInput otherwise."""
+    channels = 1 if images.ndim == 3 else images.shape[1]
+    if channels != encoder.in_channels:
+        fix = f"pass SimCLRConfig(encoder=EncoderConfig(in_channels={channels})) (or convert them)"
+        raise bad_input("images", f"{encoder.in_channels} channel(s), as the encoder", images, fix)
+    return channels
 
 
 @torch.no_grad()
@@ -192,7 +221,7 @@ def view_matching_accuracy(
     """Return how often a view's nearest other view (encoder features) is its partner."""
     encoder = getattr(model, "encoder", model)
     torch.manual_seed(seed)
-    x = to_float_images(images)
+    x = float_images(images)
     pipeline = make_augment(augment, size=x.shape[-1])
     v1, v2 = pipeline(x).clamp(0, 1), pipeline(x).clamp(0, 1)
     return contrastive_accuracy(encode(encoder, v1), encode(encoder, v2))
@@ -200,11 +229,15 @@ def view_matching_accuracy(
 
 REFERENCE_DIR = DATA_DIR / "reference" / "simclr_fmnist"
 ARTIFACT_NAME = "simclr_fmnist"  # where notebook 06 saves the encoder it trained
+FASHION_DATA = "Fashion-MNIST, the course's 'train' split (28x28 gray, labels unused)"
 
 
-def training_record(config: SimCLRConfig, history: dict, parameters: int) -> dict:
-    """Return what is saved beside the weights about how they were trained."""
+def training_record(
+    config: SimCLRConfig, history: dict, parameters: int, data_description: str = FASHION_DATA
+) -> dict:
+    """Return what is saved beside the weights about how they were trained, and on which data."""
     return {
+        "data_description": data_description,
         "simclr": config.as_record(),
         "history": history,
         "images_per_s": throughput(history),
@@ -241,8 +274,8 @@ def load_pretrained() -> tuple[SimCLRModel, str]:
 
 
 def pixel_features(images: torch.Tensor) -> torch.Tensor:
-    """Return raw pixels as features: (N, H*W) floats in [0, 1] (the no-learning baseline)."""
-    return to_float_images(images).flatten(1)
+    """Return raw pixels as features: (N, C*H*W) floats in [0, 1] (the no-learning baseline)."""
+    return float_images(images).flatten(1)
 
 
 # Ways to read the frozen encoder for a probe: (grid the last map is averaged to, L2-normalise?).
@@ -254,8 +287,7 @@ def encoder_features(
     model: torch.nn.Module, readout: str = PROBE_READOUT
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """Return a function images -> frozen encoder features (before the head), read as READOUTS says."""
-    if readout not in READOUTS:
-        raise ValueError(f"readout must be one of {list(READOUTS)}, got {readout!r}")
+    check_choice(readout, "readout", list(READOUTS))
     grid, normalize = READOUTS[readout]
     encoder = getattr(model, "encoder", model)
 
@@ -302,8 +334,8 @@ def readout_accuracies(
     }
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
-    """Return the SimCLRConfig and output folder of a command line (defaults: SimCLRConfig())."""
+def command_parser() -> argparse.ArgumentParser:
+    """Return the command line's parser (defaults: SimCLRConfig())."""
     base = SimCLRConfig()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=float, default=base.epochs)
@@ -318,8 +350,33 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
     parser.add_argument("--mixed-precision", choices=PRECISIONS, default=base.mixed_precision)
     parser.add_argument("--seed", type=int, default=base.seed)
     parser.add_argument("--out", type=Path, required=True, help="folder for the saved model")
-    args = parser.parse_args(argv)
-    config = SimCLRConfig(
+    own = parser.add_argument_group("your own images (default: Fashion-MNIST's train split)")
+    own.add_argument("--images", type=Path, help="a folder of image files or a .npy uint8 array")
+    own.add_argument("--size", type=int, default=32, help="side the images are resized to")
+    own.add_argument("--channels", type=int, choices=(1, 3), help="default: as the images")
+    return parser
+
+
+def check_command(args: argparse.Namespace) -> None:
+    """Refuse command-line settings that cannot train, before any image is loaded."""
+    check_number(args.epochs, "--epochs", 0, open_low=True, fix="pass a number > 0, e.g. 8")
+    check_int(args.batch_size, "--batch-size", 2, fix="pass at least 2 (negatives are needed)")
+    check_number(args.lr, "--lr", 0, open_low=True, fix="pass a learning rate > 0, e.g. 2e-3")
+    check_number(args.temperature, "--temperature", 0, open_low=True, fix="e.g. 0.5")
+    fix = "pass a fraction of the area in (0, 1], e.g. 0.5"
+    check_number(args.crop_scale_min, "--crop-scale-min", 0, 1, fix=fix, open_low=True)
+    if args.images is not None:
+        check_int(args.size, "--size", 8, fix="pass a side in pixels >= 8, e.g. 32")
+        path = Path(args.images)
+        if not (path.is_dir() or (path.is_file() and path.suffix == ".npy")):
+            fix = "pass an existing folder of images or a .npy file saved with np.save"
+            raise bad_input("--images", "a folder or a .npy file", path.name, fix)
+
+
+def config_from(args: argparse.Namespace, channels: int = 1) -> SimCLRConfig:
+    """Return the SimCLRConfig of parsed command-line arguments, for images with `channels`."""
+    base = SimCLRConfig()
+    return SimCLRConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -331,20 +388,60 @@ def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
             pool_grid=args.pool_grid,
             widths=tuple(args.widths),
             convs_per_block=args.convs_per_block,
+            in_channels=channels,
         ),
         mixed_precision=args.mixed_precision,
         seed=args.seed,
     )
-    return config, args.out
 
 
-def save_training_curve(history: dict, steps_per_epoch: int, folder: Path) -> Path:
+def parse_args(argv: list[str] | None = None) -> tuple[SimCLRConfig, Path]:
+    """Return the SimCLRConfig and output folder of a command line (defaults: SimCLRConfig())."""
+    args = command_parser().parse_args(argv)
+    return config_from(args), args.out
+
+
+def load_own_images(
+    path: Path, size: int = 32, channels: int | None = None
+) -> tuple[torch.Tensor, np.ndarray | None, str]:
+    """Return own images (uint8 (N, C, size, size)), class ids when a folder has class subfolders
+    (else None), and a description for the training record (the name only, never a full path)."""
+    path = Path(path)
+    if path.is_file():
+        images, labels = load_images(np.load(path, allow_pickle=False), size, channels), None
+        where = f"own images, array {path.name!r}"
+    elif class_folders(path) and not image_files(path):
+        images, names = load_image_folder(path, size, channels)
+        labels, classes = encode_labels(names)
+        where = f"own images, folder {path.name!r} ({len(classes)} classes: labels unused)"
+    else:
+        images, labels = load_images(path, size, channels), None
+        where = f"own images, folder {path.name!r} (unlabeled)"
+    return images, labels, f"{where}: {describe_images(images)}"
+
+
+def own_monitor(
+    images: torch.Tensor, labels: np.ndarray | None, n: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Return up to n labeled images, shuffled (seeded), for the kNN monitor; None without labels."""
+    if labels is None or len(np.unique(labels)) < 2:
+        return None
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n]
+    return images[order], torch.as_tensor(labels)[order]
+
+
+def save_training_curve(
+    history: dict,
+    steps_per_epoch: int,
+    folder: Path,
+    knn_title: str = "kNN monitor (2,000 val images)",
+) -> Path:
     """Plot the training loss and the kNN monitor against epochs into folder/training_curve.png."""
     fig, (loss_ax, knn_ax) = plt.subplots(1, 2, figsize=(9, 3))
     plot_history(history, ["loss"], loss_ax, 1 / steps_per_epoch)
     plot_history(history, ["knn_acc"], knn_ax, 1 / steps_per_epoch)
     loss_ax.set(title="training loss", xlabel="epoch", ylabel="NT-Xent (nats)")
-    knn_ax.set(title="kNN monitor (2,000 val images)", xlabel="epoch", ylabel="kNN accuracy")
+    knn_ax.set(title=knn_title, xlabel="epoch", ylabel="kNN accuracy")
     fig.tight_layout()
     path = Path(folder) / "training_curve.png"
     fig.savefig(path, dpi=80)
@@ -556,26 +653,51 @@ def reference_record(training: dict, train_size: int) -> dict:
     }
 
 
+def training_data(
+    args: argparse.Namespace, monitor_images: int
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None, str | None]:
+    """Return the images to pretrain on, the kNN monitor's labeled images (or None) and a
+    description of own images (None for Fashion-MNIST, whose runs are recorded as before)."""
+    if args.images is None:
+        images, labels = load_fashion_mnist("train")
+        split = image_split()
+        val = torch.tensor(split["val"][:monitor_images])
+        return images[split["train"]], (images[val], labels[val]), None
+    images, labels, description = load_own_images(args.images, args.size, args.channels)
+    return images, own_monitor(images, labels, monitor_images, args.seed), description
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: pretrain on the 'train' split, save the model, its history and curve."""
-    config, out = parse_args(argv)
-    images, labels = load_fashion_mnist("train")
-    split = image_split()
-    train_images = images[split["train"]]
-    val = torch.tensor(split["val"][: config.monitor_images])
+    """Command line: pretrain on Fashion-MNIST's 'train' split (or --images), save the model, its
+    history (with the data it saw) and its curve. Settings are checked before any training."""
+    args = command_parser().parse_args(argv)
+    try:
+        check_command(args)
+        images, monitor, description = training_data(args, SimCLRConfig().monitor_images)
+        config = config_from(args, channels=1 if images.ndim == 3 else images.shape[1])
+        if config.batch_size > len(images):
+            fix = f"pass --batch-size {len(images)} or less, or add images"
+            raise bad_input(
+                "--batch-size", f"at most the {len(images)} images", config.batch_size, fix
+            )
+    except BadInput as error:
+        raise SystemExit(f"simclr: {error}") from None
     started = time.time()
     model, history = pretrain(
         config,
-        train_images,
-        run_folder("simclr", out),
-        monitor=(images[val], labels[val]),
+        images,
+        run_folder("simclr", args.out),
+        monitor=monitor,
         live_plot=False,
+        data_description=description,
     )
-    extra = training_record(config, history, count_parameters(model))
+    extra = training_record(config, history, count_parameters(model), description or FASHION_DATA)
     extra["wall_seconds"] = time.time() - started
-    save_model(model, out, training=extra)
-    save_training_curve(history, len(train_images) // config.batch_size, out)
-    print(f"saved to {out}: knn_acc {history['eval'][-1]['knn_acc']:.3f}")
+    save_model(model, args.out, training=extra)
+    title = "kNN monitor (2,000 val images)" if description is None else "kNN monitor (own labels)"
+    save_training_curve(history, len(images) // config.batch_size, args.out, title)
+    knn = f"knn_acc {history['eval'][-1]['knn_acc']:.3f}" if history["eval"] else "no kNN monitor"
+    print(f"saved to {args.out} ({extra['data_description']}): {knn}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,25 @@
-"""SimCLR pretraining on a few random images, the probe helpers and choosing the pretrained model."""
+"""SimCLR pretraining on a few random images, the probe helpers and choosing the pretrained model;
+own images (a folder or an array, gray or RGB) through the command line."""
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from course_lib.core.metrics import seed_summary
+from course_lib.core.validate import BadInput
 from course_lib.vision.augment import NO_AUGMENT, WEAK, make_augment
 from course_lib.vision.encoders import EncoderConfig, SimCLRModel, save_model
 from course_lib.vision.simclr import (
     READOUTS,
     SimCLRConfig,
     augmentation_ablation,
+    check_command,
+    command_parser,
     encode,
     encoder_features,
     format_ablation,
@@ -19,6 +29,8 @@ from course_lib.vision.simclr import (
     knn_curve,
     knn_monitor,
     linear_probe_accuracies,
+    load_own_images,
+    main,
     parse_args,
     pixel_features,
     plot_ablation,
@@ -133,21 +145,122 @@ def test_readouts_pool_the_last_map_and_normalise_without_touching_the_model():
     assert model.training  # the probe reads in eval mode and gives the mode back
     scores = readout_accuracies(model, (images, labels), (images, labels), 4, seeds=[5, 6])
     assert list(scores) == list(READOUTS) and all(len(v) == 2 for v in scores.values())
-    with pytest.raises(ValueError, match="readout must be one of"):
+    with pytest.raises(BadInput, match=r"readout: expected one of.*Fix:"):
         encoder_features(model, "3x3")
 
 
-def test_bad_input_is_refused():
-    with pytest.raises(ValueError, match="batch_size"):
-        SimCLRConfig(batch_size=1)
-    with pytest.raises(ValueError, match="temperature"):
-        SimCLRConfig(temperature=0)
-    with pytest.raises(ValueError, match="mixed_precision must be one of"):
-        SimCLRConfig(mixed_precision="fp64")
-    with pytest.raises(ValueError, match="uint8"):
-        image_loader(torch.rand(10, 28, 28), 4)
-    with pytest.raises(ValueError, match="larger than"):
-        image_loader(torch.zeros(3, 28, 28, dtype=torch.uint8), 4)
+U8 = torch.zeros(3, 28, 28, dtype=torch.uint8)
+BAD_CALLS = [
+    (lambda: SimCLRConfig(epochs=0), r"epochs: expected a finite number > 0.*Fix:"),
+    (lambda: SimCLRConfig(batch_size=1), r"batch_size: expected an int >= 2.*Fix: .*negatives"),
+    (lambda: SimCLRConfig(lr=-1e-3), r"lr: expected a finite number > 0.*Fix:"),
+    (lambda: SimCLRConfig(temperature=0), r"temperature: expected a finite number > 0.*Fix:"),
+    (lambda: SimCLRConfig(mixed_precision="fp64"), r"mixed_precision: expected one of.*Fix:"),
+    (lambda: image_loader(torch.rand(10, 28, 28), 4), r"images: expected uint8.*multiply by 255"),
+    (lambda: image_loader(U8.numpy(), 2), r"images: expected a uint8 tensor.*Fix: load them"),
+    (lambda: image_loader(U8, 4), r"batch_size: expected at most the 3 images.*Fix:"),
+    (
+        lambda: pretrain(
+            SimCLRConfig(batch_size=2), torch.zeros(4, 3, 16, 16, dtype=torch.uint8), Path("x")
+        ),
+        r"images: expected 1 channel\(s\), as the encoder.*Fix: .*in_channels=3",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, match", BAD_CALLS)
+def test_bad_input_is_refused_with_a_fix(call, match):
+    with pytest.raises(BadInput, match=match):
+        call()
+
+
+BAD_COMMANDS = [
+    ("--epochs 0", r"--epochs: expected a finite number > 0.*Fix:"),
+    ("--batch-size 1", r"--batch-size: expected an int >= 2.*Fix:"),
+    ("--lr 0", r"--lr: expected a finite number > 0.*Fix:"),
+    ("--temperature -1", r"--temperature: expected a finite number > 0.*Fix:"),
+    ("--crop-scale-min 0", r"--crop-scale-min: expected a finite number > 0 and <= 1.*Fix:"),
+    ("--crop-scale-min 1.5", r"--crop-scale-min: expected a finite number > 0 and <= 1.*Fix:"),
+    ("--images nowhere", r"--images: expected a folder or a \.npy file.*'nowhere'.*Fix:"),
+    ("--images . --size 4", r"--size: expected an int >= 8.*Fix:"),
+]
+
+
+@pytest.mark.parametrize("command, match", BAD_COMMANDS)
+def test_bad_command_lines_are_refused_before_training(command, match):
+    args = command_parser().parse_args([*command.split(), "--out", "x"])
+    with pytest.raises(BadInput, match=match):
+        check_command(args)
+
+
+def save_pets(root: Path, per_class: int = 6) -> Path:
+    """A folder of PNGs: gray 'cats' (bright, 20x24) and RGB 'dogs' (dark, 30x18)."""
+    rng = np.random.default_rng(0)
+    for i in range(per_class):
+        for name, array in (
+            ("cats", rng.integers(150, 256, (20, 24), dtype=np.uint8)),
+            ("dogs", rng.integers(0, 90, (30, 18, 3), dtype=np.uint8)),
+        ):
+            (root / name).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(array).save(root / name / f"{i}.png")
+    return root
+
+
+TINY_COMMAND = "--size 16 --epochs 2 --batch-size 4 --widths 4 8 --projection-dim 4"
+
+
+def test_own_image_folder_pretrains_from_the_command_line(tmp_path, monkeypatch, capsys):
+    import course_lib.vision.simclr as simclr
+
+    monkeypatch.setattr(simclr, "run_folder", lambda kind, out: tmp_path / "run")
+    pets = save_pets(tmp_path / "pets")
+    main(["--images", str(pets), *TINY_COMMAND.split(), "--out", str(tmp_path / "out")])
+    record = json.loads((tmp_path / "out" / "training.json").read_text())
+    assert record["data_description"] == (
+        "own images, folder 'pets' (2 classes: labels unused): 12 images 16x16 RGB"
+    )
+    assert str(tmp_path) not in json.dumps(record)  # no machine paths in the record
+    assert record["history"]["samples"] == 2 * 12 and record["history"]["eval"]  # kNN monitor ran
+    config = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert config["in_channels"] == 3
+    model = simclr.load_model(tmp_path / "out")
+    images, labels, _ = load_own_images(pets, 16)
+    assert encode(model.encoder, images).shape == (12, 8) and labels.tolist() == [0] * 6 + [1] * 6
+    assert "knn_acc" in capsys.readouterr().out
+
+
+def test_an_own_array_pretrains_gray_without_a_monitor(tmp_path, monkeypatch):
+    import course_lib.vision.simclr as simclr
+
+    monkeypatch.setattr(simclr, "run_folder", lambda kind, out: tmp_path / "run")
+    images, _ = fake_data(8)
+    np.save(tmp_path / "mine.npy", images.numpy())
+    main(
+        [
+            "--images",
+            str(tmp_path / "mine.npy"),
+            *TINY_COMMAND.split(),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    record = json.loads((tmp_path / "o" / "training.json").read_text())
+    assert record["data_description"] == "own images, array 'mine.npy': 8 images 16x16 gray"
+    assert record["history"]["eval"] == []
+    assert json.loads((tmp_path / "o" / "config.json").read_text())["in_channels"] == 1
+    with pytest.raises(SystemExit, match=r"--batch-size: expected at most the 8 images.*Fix:"):
+        main(["--images", str(tmp_path / "mine.npy"), "--batch-size", "9", "--out", "x"])
+
+
+def test_pretrain_follows_rgb_images_and_keeps_their_description(tmp_path):
+    images = torch.randint(0, 256, (16, 3, 16, 16), dtype=torch.uint8)
+    config = SimCLRConfig(epochs=1, batch_size=8, encoder=replace(TINY, in_channels=3))
+    model, history = pretrain(
+        config, images, tmp_path / "run", live_plot=False, data_description="mine"
+    )
+    assert history["samples"] == 16 and model(images[:2].float() / 255).shape == (2, 4)
+    saved = json.loads((tmp_path / "run" / "checkpoint" / "train_state.json").read_text())
+    assert saved["config"]["extra"]["data"] == "mine"
 
 
 def test_load_pretrained_returns_the_reference_when_nothing_was_trained():
