@@ -2,10 +2,39 @@
 
 Progress with tqdm.auto, a live loss plot in notebooks, periodic evaluation, bf16 where the
 hardware supports it, and checkpoints: re-running an interrupted cell resumes where it stopped.
+
+Checkpoints survive a `kill -9` at any moment and lose at most one checkpoint interval:
+
+- each checkpoint is a folder `run_dir/checkpoint-<seq>-step<step>` (seq counts saves);
+- it is written as `<name>.partial`, its files are fsynced, then `manifest.json` (size and
+  sha256 of every file) is written last, and only then is the folder renamed to its final name
+  (one atomic `rename`, then the run folder is fsynced). A folder without `.partial` is complete;
+- the two newest complete checkpoints are kept, older ones and leftover `.partial` folders are
+  deleted (the partials when the next run starts, under the run folder's lock);
+- resuming loads the newest complete checkpoint whose files match its manifest. A damaged one
+  (truncated, edited or missing file) is skipped with a message naming it, in favour of the
+  older one; if none is usable, `CheckpointDamaged` names the folders and says what to delete.
+
+A resumed run is bit-identical to an uninterrupted one (same thread count): the checkpoint also
+holds every random state (python, numpy, torch, CUDA), the loader's generators at the start of
+the epoch, the random state just before the last batch was fetched and the losses not yet
+logged. Resuming replays the epoch's batches up to the checkpoint (so a collator that draws
+random numbers, e.g. masking, and the loader's one-batch look-ahead see the same states), then
+restores the random state of the checkpoint's step.
+
+A lock (`fcntl.flock` on `run_dir/train.lock`, held for the run, released by the system when the
+process dies) makes a second process training into the same folder stop at once, naming the
+other process.
 """
 
+import base64
+import fcntl
+import hashlib
 import json
 import math
+import os
+import random
+import re
 import shutil
 import signal
 import threading
@@ -15,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
@@ -24,9 +54,19 @@ from transformers import get_scheduler
 
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.runtime import seed_everything
+from course_lib.core.validate import bad_input, check_choice, check_int, check_number
 
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "no", "bf16")
+LOCK_NAME = "train.lock"
+KEEP_CHECKPOINTS = 2  # the newest and one older to fall back on if the newest is damaged
+CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)-step(\d+)")
+SAVE_ONLY_AT_THE_END = "pass a number of steps >= 1 (max_steps or more saves only at the end)"
+NO_CLIP = "pass None to train without clipping"
+
+
+class CheckpointDamaged(RuntimeError):
+    """No usable checkpoint is left in a run folder; the message names the damaged folders."""
 
 
 @dataclass
@@ -51,27 +91,105 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)  # anything else worth recording with the run
 
     def __post_init__(self) -> None:
+        if not isinstance(self.run_dir, str | os.PathLike) or not str(self.run_dir):
+            raise bad_input("run_dir", "a folder path", self.run_dir, "pass a Path or a str")
         self.run_dir = Path(self.run_dir)
-        if not isinstance(self.max_steps, int) or self.max_steps < 1:
-            raise ValueError(f"max_steps must be a positive int, got {self.max_steps!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.mixed_precision not in PRECISIONS:
-            raise ValueError(
-                f"mixed_precision must be one of {PRECISIONS}, got {self.mixed_precision!r}"
+        check_int(self.max_steps, "max_steps", 1)
+        check_number(self.lr, "lr", 0, open_low=True, fix="pass a learning rate > 0, e.g. 1e-3")
+        check_number(self.weight_decay, "weight_decay", 0, fix="pass 0 for no weight decay")
+        check_int(self.warmup_steps, "warmup_steps", 0)
+        if self.warmup_steps >= self.max_steps:
+            raise bad_input(
+                "warmup_steps",
+                f"an int in [0, max_steps={self.max_steps})",
+                self.warmup_steps,
+                "warm up for fewer steps than the run has",
             )
+        check_choice(self.schedule, "schedule", SCHEDULES)
+        check_int(self.eval_every, "eval_every", 0, fix="pass 0 to evaluate only at the end")
+        check_int(self.checkpoint_every, "checkpoint_every", 1, fix=SAVE_ONLY_AT_THE_END)
+        check_int(self.log_every, "log_every", 1)
+        self.check_options()
+
+    def check_options(self) -> None:
+        """Check the optional fields (clipping, precision, seed, best-weights selection, extra)."""
+        if self.grad_clip is not None:
+            check_number(self.grad_clip, "grad_clip", 0, open_low=True, fix=NO_CLIP)
+        check_choice(self.mixed_precision, "mixed_precision", PRECISIONS)
+        check_int(self.seed, "seed", 0)
+        if not isinstance(self.live_plot, bool):
+            raise bad_input("live_plot", "True or False", self.live_plot, "pass a bool")
+        if self.select_best is not None and not (
+            isinstance(self.select_best, str) and self.select_best
+        ):
+            raise bad_input(
+                "select_best",
+                "None or the name of a metric eval_fn returns",
+                self.select_best,
+                "pass e.g. 'val_loss'",
+            )
+        check_int(self.patience, "patience", 0, fix="pass 0 to never stop early")
         if self.patience and not (self.select_best and self.eval_every):
-            raise ValueError("patience (early stopping) needs select_best and eval_every")
-        if not 0 <= self.warmup_steps < self.max_steps:
-            raise ValueError(f"warmup_steps must be in [0, max_steps), got {self.warmup_steps}")
+            raise bad_input(
+                "patience",
+                "0 unless select_best and eval_every are set",
+                self.patience,
+                "early stopping needs select_best and eval_every; set them or pass patience=0",
+            )
+        try:
+            json.dumps(self.extra)
+        except (TypeError, ValueError):
+            raise bad_input(
+                "extra",
+                "a dict of JSON values (numbers, strings, lists, dicts)",
+                self.extra,
+                "convert paths and arrays to str or lists",
+            ) from None
+        if not isinstance(self.extra, dict):
+            raise bad_input("extra", "a dict", self.extra, "pass a dict (or leave it out)")
 
     def as_record(self) -> dict:
         """Return the config as JSON-ready values (paths as folder names)."""
         record = asdict(self)
         record["run_dir"] = self.run_dir.name
         return record
+
+
+def check_train_args(model, train_loader, loss_fn, config, eval_fn, optimizer, progress) -> None:
+    """Raise BadInput at once for an argument of train() it cannot use."""
+    if not isinstance(model, torch.nn.Module):
+        raise bad_input("model", "a torch.nn.Module", model, "pass the model to train")
+    if not isinstance(config, TrainConfig):
+        raise bad_input("config", "a TrainConfig", config, "build one: TrainConfig(run_dir, ...)")
+    if not hasattr(train_loader, "__iter__") or not hasattr(train_loader, "__len__"):
+        raise bad_input(
+            "train_loader",
+            "a DataLoader (iterable, with a length)",
+            train_loader,
+            "wrap the data in a torch DataLoader over a map-style Dataset",
+        )
+    if len(train_loader) == 0:
+        raise bad_input(
+            "train_loader",
+            "at least one batch (the loader is empty)",
+            train_loader,
+            "give it data, or a batch_size <= the number of examples with drop_last=True",
+        )
+    if not callable(loss_fn):
+        raise bad_input("loss_fn", "a function (model, batch) -> loss", loss_fn, "pass a function")
+    if eval_fn is not None and not callable(eval_fn):
+        raise bad_input("eval_fn", "None or a function model -> dict", eval_fn, "pass a function")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise bad_input("optimizer", "None or a torch optimizer", optimizer, "pass e.g. AdamW")
+    if not isinstance(progress, bool):
+        raise bad_input("progress", "True or False", progress, "pass a bool")
+    if config.select_best and eval_fn is None:
+        raise bad_input(
+            "eval_fn",
+            f"a function returning {config.select_best!r} (select_best needs it)",
+            eval_fn,
+            "pass eval_fn, or select_best=None",
+        )
 
 
 def make_accelerator(precision: str) -> Accelerator:
@@ -152,52 +270,392 @@ class LivePlot:
             self.plt.close(self.fig)
 
 
-def cycle(loader: Iterable, accelerator: Accelerator, start_step: int, seed: int):
-    """Yield batches forever, epoch after epoch, skipping what a resumed run already saw."""
-    per_epoch = len(loader)
-    epoch, skip = divmod(start_step, per_epoch)
-    while True:
-        torch.manual_seed(seed * 100_003 + epoch)  # same shuffle per epoch, with or without resume
-        epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
-        yield from epoch_loader
-        epoch, skip = epoch + 1, 0
+def rng_states() -> dict:
+    """Return every global random state: python, numpy, torch CPU and CUDA (when in use)."""
+    states = {"python": random.getstate(), "numpy": np.random.get_state()}
+    states["torch"] = torch.get_rng_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
 
 
-def save_checkpoint(accelerator: Accelerator, config: TrainConfig, step: int, history: dict):
-    """Save model, optimizer, scheduler and RNG state plus the history, atomically."""
+def set_rng_states(states: dict) -> None:
+    """Restore the global random states returned by rng_states()."""
+    random.setstate(states["python"])
+    np.random.set_state(states["numpy"])
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def rng_to_json(states: dict) -> dict:
+    """Return rng_states() as JSON values (lists and base64 text)."""
+    version, internal, gauss = states["python"]
+    name, keys, pos, has_gauss, cached = states["numpy"]
+    record = {
+        "python": [version, list(internal), gauss],
+        "numpy": [name, keys.tolist(), pos, has_gauss, cached],
+        "torch": encode_bytes(states["torch"]),
+    }
+    if "cuda" in states:
+        record["cuda"] = [encode_bytes(s) for s in states["cuda"]]
+    return record
+
+
+def rng_from_json(record: dict) -> dict:
+    """Return the states saved by rng_to_json(), ready for set_rng_states()."""
+    version, internal, gauss = record["python"]
+    name, keys, pos, has_gauss, cached = record["numpy"]
+    states = {
+        "python": (version, tuple(internal), gauss),
+        "numpy": (name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached),
+        "torch": decode_bytes(record["torch"]),
+    }
+    if "cuda" in record:
+        states["cuda"] = [decode_bytes(s) for s in record["cuda"]]
+    return states
+
+
+def encode_bytes(state: torch.Tensor) -> str:
+    """Return a uint8 random-state tensor as base64 text."""
+    return base64.b64encode(state.cpu().numpy().tobytes()).decode()
+
+
+def decode_bytes(text: str) -> torch.Tensor:
+    """Return the uint8 tensor encoded by encode_bytes()."""
+    return torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8)
+
+
+def loader_generators(loader) -> list[torch.Generator]:
+    """Return the distinct torch.Generators a loader shuffles with (its own, its sampler's)."""
+    found, seen = [], set()
+    parts = [loader, getattr(loader, "base_dataloader", None)]
+    for part in list(parts):
+        parts += [getattr(part, "sampler", None), getattr(part, "batch_sampler", None)]
+    parts += [getattr(p, "sampler", None) for p in parts] + [
+        getattr(loader, "synchronized_generator", None)
+    ]
+    for part in parts:
+        generator = part if isinstance(part, torch.Generator) else getattr(part, "generator", None)
+        if isinstance(generator, torch.Generator) and id(generator) not in seen:
+            seen.add(id(generator))
+            found.append(generator)
+    return found
+
+
+class BatchStream:
+    """Batches forever, epoch after epoch, each epoch shuffled from its own seed; its state()
+    lets a resumed run see exactly the batches and random states an uninterrupted one sees."""
+
+    def __init__(self, loader: Iterable, seed: int) -> None:
+        self.loader, self.seed = loader, seed
+        self.generators = loader_generators(loader)
+        self.epoch, self.index, self.batches = 0, 0, None
+        self.epoch_generators = self.generator_states()
+        self.before_last = None  # the random states just before the last batch was fetched
+
+    def generator_states(self) -> list[str]:
+        """Return the loader's generator states as text."""
+        return [encode_bytes(g.get_state()) for g in self.generators]
+
+    def start_epoch(self) -> None:
+        """Seed the epoch's shuffle (the same with or without resume) and start iterating."""
+        self.epoch_generators = self.generator_states()
+        torch.manual_seed(self.seed * 100_003 + self.epoch)
+        self.batches, self.index = iter(self.loader), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        """Return the next batch, starting a new epoch when this one is spent."""
+        while True:
+            if self.batches is None:
+                self.start_epoch()
+            self.before_last = rng_states()
+            try:
+                batch = next(self.batches)
+            except StopIteration:
+                self.epoch, self.batches = self.epoch + 1, None
+                continue
+            self.index += 1
+            return batch
+
+    def state(self) -> dict:
+        """Return where the stream is: epoch, batches fetched in it, the generators at the epoch's
+        start and the random states before the last fetch (stream_record() makes it JSON)."""
+        return {
+            "epoch": self.epoch,
+            "index": self.index if self.batches is not None else 0,
+            "epoch_generators": self.epoch_generators,
+            "before_last": self.before_last,
+        }
+
+    def restore(self, state: dict) -> None:
+        """Go back to a stream_record() by replaying the epoch's batches (no training, no skipped draws)."""
+        self.epoch = state["epoch"]
+        for generator, saved in zip(self.generators, state["epoch_generators"], strict=True):
+            generator.set_state(decode_bytes(saved))
+        if not state["index"]:
+            return
+        self.start_epoch()
+        for _ in range(state["index"] - 1):
+            next(self.batches)
+        set_rng_states(
+            rng_from_json(state["before_last"])
+        )  # the look-ahead batch sees the states it saw
+        next(self.batches)
+        self.index = state["index"]
+
+
+def stream_record(state: dict) -> dict:
+    """Return a BatchStream.state() as JSON values."""
+    before = state["before_last"]
+    return state | {"before_last": before and rng_to_json(before)}
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder (its list of names) to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_durably(path: Path, text: str) -> None:
+    """Write a text file and flush it to disk."""
+    with open(path, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def replace_durably(path: Path, text: str) -> None:
+    """Replace a text file atomically: write a temporary file beside it, then rename it over."""
+    temporary = path.with_name(path.name + ".tmp")
+    write_durably(temporary, text)
+    os.replace(temporary, path)
+    fsync_path(path.parent)
+
+
+def file_digest(path: Path) -> str:
+    """Return the sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Flush every file of a checkpoint to disk, then record their sizes and hashes (last)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    entries = {}
+    for path in files:
+        fsync_path(path)
+        entries[path.relative_to(folder).as_posix()] = [path.stat().st_size, file_digest(path)]
+    write_durably(folder / "manifest.json", json.dumps({"files": entries}))
+    fsync_path(folder)
+
+
+def manifest_problem(folder: Path) -> str | None:
+    """Return what is wrong with a checkpoint folder's files, or None when they are intact."""
+    try:
+        entries = json.loads((folder / "manifest.json").read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "manifest.json is missing or unreadable"
+    for name in ("train_state.json", "resume_0.json"):
+        if name not in entries:
+            return f"manifest.json does not list {name}"
+    for name, (size, digest) in entries.items():
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if path.stat().st_size != size:
+            return f"{name} has {path.stat().st_size} bytes instead of {size} (truncated?)"
+        if file_digest(path) != digest:
+            return f"{name} changed since it was saved"
+    return None
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link a file (no copy, and later replacements of `source` leave it as it is)."""
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(source, target)
+
+
+def publish(partial: Path, final: Path) -> None:
+    """Switch to a complete checkpoint: one atomic rename, then flush the run folder."""
+    partial.rename(final)
+    fsync_path(final.parent)
+
+
+def checkpoint_folders(run_dir: Path) -> list[Path]:
+    """Return the complete checkpoint folders of a run, newest first."""
+    found = [(CHECKPOINT_NAME.fullmatch(p.name), p) for p in Path(run_dir).glob("checkpoint-*")]
+    return [p for m, p in sorted(found, key=lambda f: -int(f[0][1]) if f[0] else 0) if m]
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """Return the newest complete checkpoint folder of a run (None before the first)."""
+    folders = checkpoint_folders(run_dir)
+    return folders[0] if folders else None
+
+
+def remove_old_checkpoints(run_dir: Path, keep: int = KEEP_CHECKPOINTS) -> None:
+    """Delete all but the `keep` newest complete checkpoints (and the course's older layout)."""
+    for folder in checkpoint_folders(run_dir)[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    for legacy in ("checkpoint", "checkpoint.partial"):
+        shutil.rmtree(Path(run_dir) / legacy, ignore_errors=True)
+
+
+def remove_partials(run_dir: Path) -> None:
+    """Delete the unfinished checkpoint folders a killed run left behind."""
+    for folder in Path(run_dir).glob("checkpoint-*.partial"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def lock_run(run_dir: Path):
+    """Hold run_dir/train.lock for this process (the system releases it when the process dies);
+    raise BadInput naming the other process when it is taken."""
+    handle = open(Path(run_dir) / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise bad_input(
+            "config.run_dir",
+            "a run folder no other process is training into",
+            str(run_dir),
+            f"{holder} is training into it: wait for it to finish or stop it, or pass another "
+            "run_dir",
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def unlock_run(handle) -> None:
+    """Release the run folder's lock."""
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
+def next_checkpoint_name(run_dir: Path, step: int) -> str:
+    """Return the folder name of the next checkpoint (one more than the newest's number)."""
+    newest = latest_checkpoint(run_dir)
+    number = int(CHECKPOINT_NAME.fullmatch(newest.name)[1]) + 1 if newest else 1
+    return f"checkpoint-{number:06d}-step{step}"
+
+
+def save_checkpoint(accelerator: Accelerator, config: TrainConfig, state: dict) -> Path:
+    """Write a checkpoint completely, flush it, then switch to it atomically (see the module
+    docstring). `state`: step, history, running (losses not yet logged), rng and stream."""
     accelerator.wait_for_everyone()
-    final, partial = config.run_dir / "checkpoint", config.run_dir / "checkpoint.partial"
+    run_dir = config.run_dir
+    final = run_dir / next_checkpoint_name(run_dir, state["step"])
+    partial = final.with_name(final.name + ".partial")
     accelerator.save_state(str(partial))
-    if accelerator.is_main_process:
-        state = {"step": step, "config": config.as_record(), "history": history}
-        (partial / "train_state.json").write_text(json.dumps(state))
-        shutil.rmtree(final, ignore_errors=True)
-        partial.rename(final)
-        (config.run_dir / "history.json").write_text(json.dumps(history))
+    resume = {"rng": rng_to_json(state["rng"]), "stream": stream_record(state["stream"])}
+    write_durably(partial / f"resume_{accelerator.process_index}.json", json.dumps(resume))
     accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        keys = ("step", "history", "running")
+        record = {k: state[k] for k in keys} | {"config": config.as_record()}
+        write_durably(partial / "train_state.json", json.dumps(record))
+        if (run_dir / "best.pt").is_file():  # the best weights so far, as they were then
+            link_or_copy(run_dir / "best.pt", partial / "best.pt")
+        write_manifest(partial)
+        publish(partial, final)
+        remove_old_checkpoints(run_dir)
+        replace_durably(run_dir / "history.json", json.dumps(state["history"]))
+    accelerator.wait_for_everyone()
+    return final
 
 
-def load_checkpoint(accelerator: Accelerator, config: TrainConfig) -> tuple[int, dict]:
-    """Resume from run_dir/checkpoint if it was made with the same config; else start at step 0."""
-    folder = config.run_dir / "checkpoint"
-    state_file = folder / "train_state.json"
-    if not state_file.is_file():
-        return 0, new_history()
-    state = json.loads(state_file.read_text())
-    if state["config"] != json.loads(json.dumps(config.as_record())):  # tuples saved as lists
-        if accelerator.is_main_process:
-            print(f"{config.run_dir.name}: the config changed since the saved run; starting afresh")
-        return 0, new_history()
+def load_checkpoint(
+    accelerator: Accelerator, config: TrainConfig, stream
+) -> tuple[int, dict, list]:
+    """Resume from the newest intact checkpoint made with the same config; return (step,
+    history, running). Start at step 0 without one; raise CheckpointDamaged if all are damaged."""
+    damaged = []
+    for folder in checkpoint_folders(config.run_dir):
+        problem = manifest_problem(folder)
+        if problem is None:
+            state = json.loads((folder / "train_state.json").read_text())
+            if state["config"] != json.loads(json.dumps(config.as_record())):  # tuples: lists
+                say(accelerator, f"{config.run_dir.name}: the config changed; starting afresh")
+                return 0, new_history(), []
+            try:
+                restore(accelerator, config, folder, stream, state)
+            except Exception as error:  # a file that passed its manifest but does not load
+                problem = f"it does not load ({type(error).__name__}: {error})"
+            else:
+                if damaged:
+                    say(accelerator, f"skipped {'; '.join(damaged)}: resuming from {folder}")
+                return state["step"], state["history"], state["running"]
+        damaged.append(f"{folder} ({problem})")
+    if damaged:
+        raise CheckpointDamaged(
+            f"no usable checkpoint in {config.run_dir}: {'; '.join(damaged)}. Fix: delete the "
+            "damaged folder(s) to restart this run from step 0 (or restore them from a backup)"
+        )
+    return 0, new_history(), []
+
+
+def restore(accelerator: Accelerator, config: TrainConfig, folder: Path, stream, state: dict):
+    """Load a checkpoint's weights, optimizer and scheduler; for an unfinished run also its
+    best weights, data order and random states."""
     accelerator.load_state(str(folder))
-    return state["step"], state["history"]
+    if state["step"] >= config.max_steps or state["history"].get("stopped_early"):
+        return
+    if accelerator.is_main_process:  # best.pt as it was at the checkpoint (or none)
+        best, temporary = config.run_dir / "best.pt", config.run_dir / "best.pt.tmp"
+        if (folder / "best.pt").is_file():
+            shutil.copyfile(folder / "best.pt", temporary)
+            os.replace(temporary, best)
+        else:
+            best.unlink(missing_ok=True)
+    resume = json.loads((folder / f"resume_{accelerator.process_index}.json").read_text())
+    stream.restore(resume["stream"])
+    set_rng_states(rng_from_json(resume["rng"]))
+
+
+def say(accelerator: Accelerator, message: str) -> None:
+    """Print a message once (on the main process)."""
+    if accelerator.is_main_process:
+        print(message)
 
 
 def evaluate(model, eval_fn, step: int, history: dict) -> dict:
     """Run eval_fn in eval mode without gradients and record its metrics."""
     model.eval()
     with torch.no_grad():
-        metrics = {k: float(v) for k, v in eval_fn(model).items()}
+        scores = eval_fn(model)
     model.train()
+    if not isinstance(scores, dict):
+        raise bad_input(
+            "eval_fn",
+            "a function returning a dict {metric name: number}",
+            scores,
+            "return e.g. {'val_loss': 0.7}",
+        )
+    metrics = {}
+    for key, value in scores.items():
+        try:
+            metrics[str(key)] = float(value)
+        except (TypeError, ValueError):
+            raise bad_input(
+                f"eval_fn()[{key!r}]", "a number", value, "return floats (.item() on tensors)"
+            ) from None
     history["eval"].append({"step": step, **metrics})
     return metrics
 
@@ -218,10 +676,31 @@ def track_best(model, accelerator, config: TrainConfig, step: int, history: dict
     if better(metric, latest[metric], best and best[metric]):
         history["best"] = {"step": step, metric: latest[metric]}
         if accelerator.is_main_process:
-            torch.save(accelerator.unwrap_model(model).state_dict(), config.run_dir / "best.pt")
+            save_weights(accelerator.unwrap_model(model), config.run_dir / "best.pt")
         return False
     since = sum(1 for e in history["eval"] if e["step"] > history["best"]["step"])
     return bool(config.patience) and since >= config.patience
+
+
+def save_weights(model: torch.nn.Module, path: Path) -> None:
+    """Save a state_dict atomically (a temporary file, flushed, then renamed over `path`)."""
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(model.state_dict(), temporary)
+    fsync_path(temporary)
+    os.replace(temporary, path)
+
+
+def check_loss(loss, step: int) -> None:
+    """Raise for a loss_fn result that is not a finite scalar tensor."""
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        raise bad_input(
+            "loss_fn",
+            "a function returning a scalar tensor (the loss)",
+            loss,
+            "return the mean loss of the batch, e.g. F.cross_entropy(model(x), y)",
+        )
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"loss is {loss.item()} at step {step}: lower the lr")
 
 
 def train(
@@ -235,22 +714,34 @@ def train(
 ) -> dict:
     """Train `model` for config.max_steps on batches from `train_loader`; return the history.
     `progress=False` hides the progress bar (e.g. for dozens of short runs in one cell)."""
-    if len(train_loader) == 0:
-        raise ValueError("train_loader is empty: expected at least one batch")
+    check_train_args(model, train_loader, loss_fn, config, eval_fn, optimizer, progress)
     config.run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(config.seed)
     accelerator = make_accelerator(config.mixed_precision)
-    optimizer = optimizer or default_optimizer(model, config)
-    name = "constant_with_warmup" if config.schedule == "constant" else config.schedule
-    scheduler = get_scheduler(name, optimizer, config.warmup_steps, config.max_steps)
-    model, optimizer, loader, scheduler = accelerator.prepare(
-        model, optimizer, train_loader, scheduler
-    )
-    step, history = load_checkpoint(accelerator, config)
+    lock = lock_run(config.run_dir) if accelerator.is_main_process else None
+    try:
+        if lock is not None:
+            remove_partials(config.run_dir)
+        accelerator.wait_for_everyone()
+        optimizer = optimizer or default_optimizer(model, config)
+        name = "constant_with_warmup" if config.schedule == "constant" else config.schedule
+        scheduler = get_scheduler(name, optimizer, config.warmup_steps, config.max_steps)
+        parts = accelerator.prepare(model, optimizer, train_loader, scheduler)
+        return run(accelerator, parts, loss_fn, config, eval_fn, progress)
+    finally:
+        if lock is not None:
+            unlock_run(lock)
+
+
+def run(accelerator, parts, loss_fn, config: TrainConfig, eval_fn, progress: bool) -> dict:
+    """The loop of train(), on prepared (model, optimizer, loader, scheduler)."""
+    model, optimizer, loader, scheduler = parts
+    stream = BatchStream(loader, config.seed)
+    step, history, running = load_checkpoint(accelerator, config, stream)
     if step >= config.max_steps or history.get("stopped_early"):
         return history
-    if step and accelerator.is_main_process:
-        print(f"{config.run_dir.name}: resuming from step {step} of {config.max_steps}")
+    if step:
+        say(accelerator, f"{config.run_dir.name}: resuming from step {step} of {config.max_steps}")
     plot = LivePlot(config.live_plot and accelerator.is_main_process)
     plot_every = max(config.log_every, config.max_steps // 25)
     bar = tqdm(
@@ -259,56 +750,60 @@ def train(
         desc=config.run_dir.name,
         disable=not (progress and accelerator.is_main_process),
     )
-    batches = cycle(loader, accelerator, step, config.seed)
     model.train()
-    started, running = time.perf_counter(), []
-    previous_handler = stop_on_sigterm()
+    started = time.perf_counter()
+    snapshot = {"step": step, "rng": rng_states(), "stream": stream.state()}
+    updating = False
     try:
-        while step < config.max_steps:
-            batch = next(batches)
-            with accelerator.autocast():
-                loss = loss_fn(model, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss is {loss.item()} at step {step}: lower the lr")
-            accelerator.backward(loss)
-            if config.grad_clip:
-                accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            running.append(loss.item())
-            history["samples"] += batch_size_of(batch) * accelerator.num_processes
-            if step % config.log_every == 0 or step == config.max_steps:
-                history["step"].append(step)
-                history["loss"].append(sum(running) / len(running))
-                history["lr"].append(scheduler.get_last_lr()[0])
-                bar.set_postfix(**last_loss(history))
-                running = []
-            if eval_fn and config.eval_every and step % config.eval_every == 0:
-                scores = evaluate(model, eval_fn, step, history)
-                bar.set_postfix(**last_loss(history), **scores)
-                if config.select_best and track_best(model, accelerator, config, step, history):
-                    history["stopped_early"] = step
-                    bar.update(1)
-                    break
-            if step % plot_every == 0:
-                plot.update(history)
-            bar.update(1)
-            if step % config.checkpoint_every == 0 and step < config.max_steps:
-                history["seconds"] += time.perf_counter() - started
-                started = time.perf_counter()
-                save_checkpoint(accelerator, config, step, history)
+        with StopSignals() as stop:
+            while step < config.max_steps:
+                stop.check()
+                batch = next(stream)
+                with accelerator.autocast():
+                    loss = loss_fn(model, batch)
+                check_loss(loss, step)
+                accelerator.backward(loss)
+                if config.grad_clip:
+                    accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
+                updating = True  # from here to the end of the step the state is in between
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                running.append(loss.item())
+                history["samples"] += batch_size_of(batch) * accelerator.num_processes
+                if step % config.log_every == 0 or step == config.max_steps:
+                    history["step"].append(step)
+                    history["loss"].append(sum(running) / len(running))
+                    history["lr"].append(scheduler.get_last_lr()[0])
+                    bar.set_postfix(**last_loss(history))
+                    running = []
+                if eval_fn and config.eval_every and step % config.eval_every == 0:
+                    scores = evaluate(model, eval_fn, step, history)
+                    bar.set_postfix(**last_loss(history), **scores)
+                    if config.select_best and track_best(model, accelerator, config, step, history):
+                        history["stopped_early"] = step
+                        bar.update(1)
+                        break
+                if step % plot_every == 0:
+                    plot.update(history)
+                bar.update(1)
+                snapshot = {"step": step, "rng": rng_states(), "stream": stream.state()}
+                if step % config.checkpoint_every == 0 and step < config.max_steps:
+                    history["seconds"] += time.perf_counter() - started
+                    started = time.perf_counter()
+                    save_checkpoint(accelerator, config, snapshot | current(history, running))
+                updating = False
     except KeyboardInterrupt:
-        history["seconds"] += time.perf_counter() - started
-        save_checkpoint(accelerator, config, step, history)
         bar.close()
         plot.close()
+        if updating:  # stopped inside an update: its state is neither step's
+            print(f"interrupted during step {step}: the last checkpoint stands; run it again")
+            raise
+        history["seconds"] += time.perf_counter() - started
+        save_checkpoint(accelerator, config, snapshot | current(history, running))
         print(f"interrupted at step {step}: checkpoint saved; run the cell again to resume")
         raise
-    finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGTERM, previous_handler)
     history["seconds"] += time.perf_counter() - started
     if eval_fn and (not history["eval"] or history["eval"][-1]["step"] != step):
         evaluate(model, eval_fn, step, history)
@@ -321,8 +816,14 @@ def train(
     plot.update(history)
     plot.close()
     bar.close()
-    save_checkpoint(accelerator, config, step, history)
+    final = {"step": step, "rng": rng_states(), "stream": stream.state()}
+    save_checkpoint(accelerator, config, final | current(history, running))
     return history
+
+
+def current(history: dict, running: list) -> dict:
+    """Return the history and the losses not yet logged, for a checkpoint."""
+    return {"history": history, "running": list(running)}
 
 
 def last_loss(history: dict) -> dict:
@@ -330,15 +831,33 @@ def last_loss(history: dict) -> dict:
     return {"loss": f"{history['loss'][-1]:.3f}"} if history["loss"] else {}
 
 
-def stop_on_sigterm():
-    """Turn SIGTERM (a killed job) into KeyboardInterrupt; return the handler it replaced."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
+class StopSignals:
+    """While training: the first SIGINT or SIGTERM (the stop button, a killed job) stops the run
+    at the end of the current step, so its checkpoint is exact; a second one stops it at once."""
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
+    def __init__(self) -> None:
+        self.requested, self.previous = None, {}
 
-    return signal.signal(signal.SIGTERM, handler)
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self.previous[number] = signal.signal(number, self.handler)
+        return self
+
+    def handler(self, signum, frame) -> None:
+        """Remember the first signal; raise at the second."""
+        if self.requested is not None:
+            raise KeyboardInterrupt(f"signal {signum}, twice")
+        self.requested = signum
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt at a step boundary when a signal came."""
+        if self.requested is not None:
+            raise KeyboardInterrupt(f"signal {self.requested}")
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
 
 def throughput(history: dict) -> float:

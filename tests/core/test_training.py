@@ -11,7 +11,13 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.core.training import TrainConfig, save_curve, throughput, train
+from course_lib.core.training import (
+    TrainConfig,
+    latest_checkpoint,
+    save_curve,
+    throughput,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +54,11 @@ def config(run_dir, **overrides) -> TrainConfig:
         live_plot=False,
     )
     return TrainConfig(**(values | overrides))
+
+
+def saved_state(run_dir) -> dict:
+    """The train_state.json of a run's newest checkpoint."""
+    return json.loads((latest_checkpoint(run_dir) / "train_state.json").read_text())
 
 
 def test_loss_goes_down_and_history_is_recorded(tmp_path):
@@ -104,7 +115,7 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     resumed = fresh_model()
     with pytest.raises(KeyboardInterrupt):
         train(resumed, regression_loader(), interrupting, config(tmp_path / "resumed"))
-    state = json.loads((tmp_path / "resumed" / "checkpoint" / "train_state.json").read_text())
+    state = saved_state(tmp_path / "resumed")
     assert state["step"] == 16  # nothing done before the interrupt was lost
 
     resumed = fresh_model()  # a new kernel: fresh weights, the checkpoint restores them
@@ -144,7 +155,7 @@ def test_sigterm_saves_a_checkpoint_and_restores_the_handler(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         train(fresh_model(), regression_loader(), killed_at_step_12, config(tmp_path / "run"))
-    state = json.loads((tmp_path / "run" / "checkpoint" / "train_state.json").read_text())
+    state = saved_state(tmp_path / "run")
     assert state["step"] in (11, 12)  # the signal lands during or right after step 12's loss
     assert signal.getsignal(signal.SIGTERM) is before
 
