@@ -194,7 +194,7 @@ def check_pixels(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-4 or high > 1 + 1e-4:
         raise bad_input(
             name,
-            f"float pixels in [0, 1], with min {low:.4g} and max {high:.4g}",
+            f"float pixels in [0, 1] (these span {low:.4g} to {high:.4g})",
             images,
             "divide 0-255 floats by 255 (or pass the uint8 images); undo any normalisation",
         )

@@ -15,6 +15,8 @@ import torch
 from IPython.display import display
 from torch import nn
 
+from course_lib.core.validate import bad_input, check_int, check_number, check_pixels
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -30,16 +32,12 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         """Refuse strengths outside their valid ranges."""
-        for name in ("crop_scale_min", "flip_p", "jitter_p", "blur_p", "erase_p"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        if self.crop_scale_min <= 0:
-            raise ValueError(f"crop_scale_min must be > 0, got {self.crop_scale_min}")
-        if not 0.0 <= self.jitter < 1.0:
-            raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
-        if self.noise_std < 0:
-            raise ValueError(f"noise_std must be >= 0, got {self.noise_std}")
+        for name in ("flip_p", "jitter_p", "blur_p", "erase_p"):
+            check_number(getattr(self, name), name, 0, 1, "a probability: 0 (off) to 1 (always)")
+        fix = "keep a share of the area in (0, 1]: 1.0 turns cropping off"
+        check_number(self.crop_scale_min, "crop_scale_min", 0, 1, fix, open_low=True)
+        check_number(self.jitter, "jitter", 0, 0.99, "brightness changes by up to +-jitter < 1")
+        check_number(self.noise_std, "noise_std", 0, 1, "a standard deviation in pixels (0-1)")
 
 
 NO_AUGMENT = AugmentConfig(crop_scale_min=1.0, flip_p=0.0, jitter=0.0, jitter_p=0.0)
@@ -50,25 +48,37 @@ STRONG = AugmentConfig()
 SIMCLR = replace(STRONG, crop_scale_min=0.5)
 
 
-def to_float_images(images: torch.Tensor) -> torch.Tensor:
-    """Return uint8 images (N, H, W) or (N, 1, H, W) as floats in [0, 1] shaped (N, 1, H, W)."""
+def to_float_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
+    """Return uint8 images (N, H, W) or (N, 1, H, W), or floats in [0, 1], as floats in [0, 1]
+    shaped (N, 1, H, W); refuse other shapes, dtypes and float images on the 0-255 scale."""
     if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4):
-        raise ValueError(
-            f"expected a tensor of images shaped (N, H, W) or (N, 1, H, W), got {getattr(images, 'shape', images)}"
-        )
+        fix = "pass a batch: images[None] for one (H, W) image; torch.as_tensor for arrays"
+        raise bad_input(name, "a tensor of images shaped (N, H, W) or (N, 1, H, W)", images, fix)
     if images.ndim == 3:
         images = images.unsqueeze(1)
     if images.shape[1] != 1:
-        raise ValueError(f"expected grayscale images with 1 channel, got {images.shape[1]}")
+        fix = "convert to grayscale (e.g. .mean(1, keepdim=True)), or put channels second"
+        raise bad_input(name, "grayscale images with 1 channel (N, 1, H, W)", images, fix)
+    check_pixels(images, name)
     if images.dtype == torch.uint8:
         return images.float() / 255.0
     return images.float()
 
 
+def check_augment(augment: object) -> object:
+    """Return `augment` if it can be called on a batch (a module from make_augment)."""
+    if not callable(augment) or isinstance(augment, AugmentConfig):
+        fix = "turn a config into a pipeline first: make_augment(config)"
+        raise bad_input("augment", "a callable pipeline", augment, fix)
+    return augment
+
+
 def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
     """Return a kornia pipeline that augments a float batch (N, 1, size, size) in [0, 1]."""
     if not isinstance(config, AugmentConfig):
-        raise TypeError(f"config must be an AugmentConfig, got {type(config).__name__}")
+        fix = "build one: AugmentConfig(crop_scale_min=0.5), or use STRONG / WEAK / SIMCLR"
+        raise bad_input("config", "an AugmentConfig", config, fix)
+    size = check_int(size, "size", 8, "pass the image side in pixels (28 for Fashion-MNIST)")
     steps: list[nn.Module] = []
     if config.crop_scale_min < 1.0:
         steps.append(
@@ -96,6 +106,7 @@ def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
 def two_views(images: torch.Tensor, augment: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     """Return two independent augmentations of the same batch: a batch of positive pairs."""
     batch = to_float_images(images)
+    check_augment(augment)
     with torch.no_grad():
         return augment(batch).clamp(0, 1), augment(batch).clamp(0, 1)
 
@@ -104,10 +115,13 @@ def show_pairs(
     images: torch.Tensor, config: AugmentConfig = STRONG, n: int = 8, seed: int = 0, title: str = ""
 ) -> plt.Figure:
     """Plot n images (top row) and two augmented views of each (rows 2 and 3)."""
-    if not 1 <= n <= len(images):
-        raise ValueError(f"n must be between 1 and the {len(images)} images given, got {n}")
+    originals = to_float_images(images)
+    n = check_int(n, "n", 1)
+    if n > len(originals):
+        fix = f"ask for at most {len(originals)} or pass more images"
+        raise bad_input("n", f"at most the {len(originals)} images given", n, fix)
     torch.manual_seed(seed)
-    originals = to_float_images(images[:n])
+    originals = originals[:n]
     view1, view2 = two_views(originals, make_augment(config, size=originals.shape[-1]))
     fig, axes = plt.subplots(3, n, figsize=(1.1 * n, 3.6), squeeze=False)
     for row, (label, batch) in enumerate(
@@ -138,11 +152,20 @@ def augmentation_gallery(
     image: torch.Tensor, configs: dict[str, AugmentConfig] | None = None, n: int = 8, seed: int = 0
 ) -> plt.Figure:
     """Plot one image augmented n times by each config (one row per config)."""
-    configs = configs or ONE_AT_A_TIME
-    if image.ndim != 2:
-        raise ValueError(f"expected one image (H, W), got shape {tuple(image.shape)}")
+    configs = ONE_AT_A_TIME if configs is None else configs
+    if not isinstance(image, torch.Tensor) or image.ndim != 2:
+        fix = "pass one image, e.g. images[0]"
+        raise bad_input("image", "one image (H, W)", image, fix)
+    if not isinstance(configs, dict) or not configs:
+        raise bad_input(
+            "configs", "a non-empty {name: AugmentConfig}", configs, "e.g. ONE_AT_A_TIME"
+        )
+    bad = next((c for c in configs.values() if not isinstance(c, AugmentConfig)), None)
+    if bad is not None:
+        raise bad_input("configs", "AugmentConfig values", bad, "build each with AugmentConfig()")
+    n = check_int(n, "n", 1)
     torch.manual_seed(seed)
-    batch = to_float_images(image.unsqueeze(0).repeat(n, 1, 1))
+    batch = to_float_images(image.unsqueeze(0).repeat(n, 1, 1), "image")
     fig, axes = plt.subplots(len(configs), n, figsize=(1.0 * n, 1.05 * len(configs)), squeeze=False)
     for row, (name, config) in enumerate(configs.items()):
         with torch.no_grad():
@@ -163,6 +186,8 @@ def describe(config: AugmentConfig) -> str:
 
 def explorer(images: torch.Tensor, n: int = 8):
     """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
+    to_float_images(images)
+    check_int(n, "n", 1)
     sliders = {
         f.name: widgets.FloatSlider(
             value=getattr(STRONG, f.name),

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from course_lib.core.validate import BadInput
 from course_lib.vision.augment import (
     NO_AUGMENT,
     SIMCLR,
@@ -27,10 +28,15 @@ def test_to_float_images_shapes_and_range():
     x = to_float_images(images(4))
     assert x.shape == (4, 1, 28, 28) and x.dtype == torch.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
-    with pytest.raises(ValueError, match="grayscale"):
+    with pytest.raises(BadInput, match="grayscale"):
         to_float_images(torch.zeros(2, 3, 28, 28))
-    with pytest.raises(ValueError, match="images shaped"):
+    with pytest.raises(BadInput, match="images shaped"):
         to_float_images(torch.zeros(28, 28))
+    with pytest.raises(
+        BadInput, match=r"images: expected float pixels in \[0, 1\] \(these span 0 to 25"
+    ):
+        to_float_images(images(4).float())  # 0-255 floats would all clamp to white
+    assert torch.equal(to_float_images(images(4).float() / 255), to_float_images(images(4)))
 
 
 def test_views_differ_keep_shape_and_range():
@@ -66,14 +72,14 @@ def test_every_augmentation_can_be_switched_on():
     [{"crop_scale_min": 0.0}, {"flip_p": 1.5}, {"jitter": 1.0}, {"noise_std": -0.1}],
 )
 def test_bad_strengths_are_refused(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(BadInput, match=f"{next(iter(kwargs))}: expected"):
         AugmentConfig(**kwargs)
 
 
 def test_show_pairs_draws_three_rows():
     fig = show_pairs(images(), n=4)
     assert len(fig.axes) == 12
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(BadInput, match="n: expected at most the 3 images given"):
         show_pairs(images(3), n=5)
 
 
@@ -84,7 +90,7 @@ def test_gallery_and_explorer_build():
 
     fig = augmentation_gallery(images(1)[0], n=3)
     assert len(fig.axes) == 3 * len(ONE_AT_A_TIME)
-    with pytest.raises(ValueError, match="one image"):
+    with pytest.raises(BadInput, match="image: expected one image"):
         augmentation_gallery(images(2))
     widget = explorer(images(4), n=2)
     assert isinstance(widget, widgets.HBox)
