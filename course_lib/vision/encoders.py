@@ -10,12 +10,24 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
+
+from course_lib.core.validate import bad_input, check_int, check_tensor
 
 CONFIG_NAME = "config.json"
 TRAINING_NAME = "training.json"  # as for the BERT and CBOW checkpoints
 WEIGHTS_NAME = "model.safetensors"
+
+
+FIELDS_AT_LEAST_ONE = (
+    "convs_per_block",
+    "in_channels",
+    "projection_hidden",
+    "projection_dim",
+    "pool_grid",
+)
 
 
 @dataclass(frozen=True)
@@ -31,22 +43,15 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         """Refuse shapes that cannot build a network."""
-        widths = tuple(self.widths)
-        if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-            raise ValueError(
-                f"widths must be a non-empty tuple of positive ints, got {self.widths}"
-            )
-        object.__setattr__(self, "widths", widths)
-        for name in (
-            "convs_per_block",
-            "in_channels",
-            "projection_hidden",
-            "projection_dim",
-            "pool_grid",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        widths = self.widths
+        if isinstance(widths, str) or not isinstance(widths, tuple | list) or not widths:
+            fix = "give the channels of each conv block, e.g. widths=(32, 64, 128)"
+            raise bad_input("widths", "a non-empty tuple of positive ints", widths, fix)
+        for width in widths:
+            check_int(width, "widths", 1, "every block needs 1 or more channels")
+        object.__setattr__(self, "widths", tuple(int(w) for w in widths))
+        for name in FIELDS_AT_LEAST_ONE:
+            check_int(getattr(self, name), name, 1)
 
     @property
     def feature_dim(self) -> int:
@@ -73,6 +78,10 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
+        if not isinstance(config, EncoderConfig):
+            raise bad_input(
+                "config", "an EncoderConfig", config, "e.g. EncoderConfig(widths=(8, 16))"
+            )
         self.config = config
         blocks, channels = [], config.in_channels
         for i, width in enumerate(config.widths):
@@ -84,9 +93,28 @@ class ConvEncoder(nn.Module):
 
     def forward(self, images: torch.Tensor, grid: int | None = None) -> torch.Tensor:
         """Return features of a (N, C, H, W) float batch; `grid` overrides config.pool_grid."""
+        self.check_images(images)
+        if grid is not None:
+            check_int(grid, "grid", 1, "average the last map to a grid x grid, e.g. 1 or 2")
         maps = self.blocks(images)
         pooled = self.pool(maps) if grid is None else nn.functional.adaptive_avg_pool2d(maps, grid)
         return pooled.flatten(1)
+
+    def check_images(self, images: torch.Tensor) -> None:
+        """Raise BadInput unless `images` is a float (N, in_channels, H, W) batch big enough for
+        every max-pool."""
+        if not isinstance(images, torch.Tensor):
+            raise bad_input("images", "a float tensor (N, C, H, W)", images, "torch.as_tensor")
+        check_tensor(images, "images", ndim=4, dtype="float")
+        channels, side = self.config.in_channels, 2 ** (len(self.config.widths) - 1)
+        if images.shape[1] != channels:
+            fix = "pass (N, C, H, W) images with the channels the encoder was built for"
+            raise bad_input("images", f"{channels} channel(s) in dim 1", images, fix)
+        if min(images.shape[-2:]) < side or images.shape[0] == 0:
+            fix = "pass bigger images, or fewer conv blocks (shorter widths)"
+            raise bad_input(
+                "images", f"a non-empty batch of images at least {side}x{side}", images, fix
+            )
 
 
 class SimCLRModel(nn.Module):
@@ -94,7 +122,7 @@ class SimCLRModel(nn.Module):
 
     def __init__(self, config: EncoderConfig | None = None) -> None:
         super().__init__()
-        self.config = config or EncoderConfig()
+        self.config = EncoderConfig() if config is None else config
         self.encoder = ConvEncoder(self.config)
         self.head = nn.Sequential(
             nn.Linear(self.config.feature_dim, self.config.projection_hidden, bias=False),
@@ -110,6 +138,8 @@ class SimCLRModel(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     """Return the number of trainable parameters."""
+    if not isinstance(model, nn.Module):
+        raise bad_input("model", "a torch nn.Module", model, "pass the model itself")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -117,7 +147,12 @@ def save_model(model: SimCLRModel, folder: Path, training: dict | None = None) -
     """Save a model in the course's one checkpoint format: model.safetensors (weights),
     config.json (architecture) and, when given, training.json (how it was trained)."""
     if not isinstance(model, SimCLRModel):
-        raise TypeError(f"expected a SimCLRModel, got {type(model).__name__}")
+        fix = "save transformers models with .save_pretrained(folder)"
+        raise bad_input("model", "a SimCLRModel", model, fix)
+    if not isinstance(folder, str | Path):
+        raise bad_input("folder", "a folder path", folder, "pass a str or pathlib.Path")
+    if training is not None and not isinstance(training, dict):
+        raise bad_input("training", "a dict (or None)", training, "e.g. {'epochs': 3}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -129,25 +164,66 @@ def save_model(model: SimCLRModel, folder: Path, training: dict | None = None) -
     return folder
 
 
+def checkpoint_folder(folder: object) -> Path:
+    """Return `folder` as a Path if it is an existing folder holding a config.json."""
+    if not isinstance(folder, str | Path):
+        raise bad_input("folder", "a folder path", folder, "pass a str or pathlib.Path")
+    folder = Path(folder)
+    if not folder.is_dir():
+        fix = "pass a folder written by vision.encoders.save_model (e.g. data/reference/simclr_fmnist)"
+        raise bad_input("folder", "an existing folder", str(folder), fix)
+    if not (folder / CONFIG_NAME).is_file():
+        fix = "save the model with vision.encoders.save_model, which writes config.json"
+        raise bad_input("folder", f"a saved encoder with {CONFIG_NAME}", folder.name, fix)
+    return folder
+
+
+def read_record(folder: Path) -> dict:
+    """Return the SimCLR architecture record of config.json, refusing other kinds of model."""
+    try:
+        record = json.loads((folder / CONFIG_NAME).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        fix = "the file is damaged: save the model again (vision.encoders.save_model)"
+        raise bad_input("folder", f"a readable JSON {CONFIG_NAME}", folder.name, fix) from None
+    if not isinstance(record, dict) or record.get("architecture") != "SimCLRModel":
+        kind = (
+            record.get("model_type", record.get("architecture"))
+            if isinstance(record, dict)
+            else None
+        )
+        fix = (
+            "load transformers models (BERT, ...) with AutoModel.from_pretrained(folder); "
+            "pass a folder written by vision.encoders.save_model here"
+        )
+        raise bad_input("folder", f"a SimCLR CNN encoder, not a {kind!r} model", folder.name, fix)
+    return record
+
+
 def load_config(folder: Path) -> EncoderConfig:
     """Read the EncoderConfig saved in `folder`."""
-    path = Path(folder) / CONFIG_NAME
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no {CONFIG_NAME} in {Path(folder).name!r}: save it with save_model"
-        )
-    record = json.loads(path.read_text())
+    record = read_record(checkpoint_folder(folder))
     names = EncoderConfig.__dataclass_fields__
-    return EncoderConfig(
-        **{k: tuple(v) if k == "widths" else v for k, v in record.items() if k in names}
-    )
+    values = {
+        k: tuple(v) if k == "widths" and isinstance(v, list) else v for k, v in record.items()
+    }
+    return EncoderConfig(**{k: v for k, v in values.items() if k in names})
 
 
 def load_model(folder: Path) -> SimCLRModel:
     """Load a SimCLRModel saved with `save_model` (config + safetensors weights), in eval mode."""
+    model = SimCLRModel(load_config(folder))
     folder = Path(folder)
     if not (folder / WEIGHTS_NAME).is_file():
-        raise FileNotFoundError(f"no {WEIGHTS_NAME} in {folder.name!r}: save it with save_model")
-    model = SimCLRModel(load_config(folder))
-    model.load_state_dict(load_file(folder / WEIGHTS_NAME))
+        fix = "save the model with vision.encoders.save_model (it writes the weights)"
+        raise bad_input("folder", f"a saved encoder with {WEIGHTS_NAME}", folder.name, fix)
+    try:
+        state = load_file(folder / WEIGHTS_NAME)
+    except (SafetensorError, OSError):
+        fix = f"{WEIGHTS_NAME} is damaged (a cut-off copy?): copy or save it again"
+        raise bad_input("folder", f"a complete {WEIGHTS_NAME}", folder.name, fix) from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError:
+        fix = f"{CONFIG_NAME} and {WEIGHTS_NAME} come from different models: save them together"
+        raise bad_input("folder", f"weights that fit {CONFIG_NAME}", folder.name, fix) from None
     return model.eval()

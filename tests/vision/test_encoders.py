@@ -1,10 +1,13 @@
 """The CNN encoder, the projection head, and saving/loading them with safetensors + JSON."""
 
 import json
+import re
+import shutil
 
 import pytest
 import torch
 
+from course_lib.core.validate import BadInput
 from course_lib.vision.encoders import (
     EncoderConfig,
     SimCLRModel,
@@ -47,13 +50,36 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_bad_input_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="widths"):
+    with pytest.raises(BadInput, match="widths"):
         EncoderConfig(widths=())
-    with pytest.raises(ValueError, match="projection_dim"):
+    with pytest.raises(BadInput, match="projection_dim"):
         EncoderConfig(projection_dim=0)
-    with pytest.raises(ValueError, match="pool_grid must be a positive int"):
+    with pytest.raises(BadInput, match="pool_grid: expected an int >= 1"):
         EncoderConfig(pool_grid=0)
-    with pytest.raises(TypeError, match="SimCLRModel"):
+    with pytest.raises(BadInput, match="model: expected a SimCLRModel"):
         save_model(torch.nn.Linear(2, 2), tmp_path)
-    with pytest.raises(FileNotFoundError, match="model.safetensors"):
+    with pytest.raises(BadInput, match="folder: expected a saved encoder with config.json"):
         load_model(tmp_path)
+
+
+def damaged_copies(tmp_path):
+    """Yield (what is wrong, folder) for damaged or wrong-kind copies of a saved encoder."""
+    model = SimCLRModel(EncoderConfig(widths=(8, 16), projection_hidden=8, projection_dim=4))
+    good = save_model(model, tmp_path / "good")
+    weights = (good / "model.safetensors").read_bytes()
+    for what, name, content in [
+        ("a complete model.safetensors", "model.safetensors", weights[: len(weights) // 2]),
+        ("a readable JSON config.json", "config.json", b"{not json"),
+        ("a SimCLR CNN encoder, not a 'bert' model", "config.json", b'{"model_type": "bert"}'),
+        ("weights that fit config.json", "config.json", b'{"architecture": "SimCLRModel"}'),
+    ]:
+        folder = tmp_path / what.split()[1]
+        shutil.copytree(good, folder, dirs_exist_ok=True)
+        (folder / name).write_bytes(content)
+        yield what, folder
+
+
+def test_damaged_or_wrong_kind_folders_are_named_with_a_fix(tmp_path):
+    for what, folder in damaged_copies(tmp_path):
+        with pytest.raises(BadInput, match=rf"^folder: expected {re.escape(what)}.*Fix: "):
+            load_model(folder)
