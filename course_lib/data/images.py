@@ -2,7 +2,7 @@
 
 The layout the course's encoders take (`vision.encoders.ConvEncoder`, `vision.augment`) is
 channels first: uint8 images shaped (N, C, size, size) with C = 1 (gray) or 3 (RGB), values 0-255,
-turned into floats in [0, 1] only at the encoder's door (`float_images`). Fashion-MNIST's
+turned into floats in [0, 1] only at the encoder's door (`vision.simclr.float_images`). Fashion-MNIST's
 (N, 28, 28) is the same thing with the channel left out.
 
 Every image is made square without stretching: the longer side is center-cropped to the shorter
@@ -27,17 +27,6 @@ GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as Pillow's convert("L")
 FLOAT_FIX = (
     "expected uint8 0-255; if yours are floats in [0,1] multiply by 255 and .astype(np.uint8)"
 )
-
-
-def float_images(images: torch.Tensor) -> torch.Tensor:
-    """Return uint8 (or [0, 1] float) images (N, H, W) or (N, C, H, W) as floats (N, C, H, W)."""
-    if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4):
-        raise bad_input("images", "a tensor (N, H, W) or (N, C, H, W)", images, "see load_images")
-    if images.ndim == 3:
-        images = images.unsqueeze(1)
-    if images.shape[1] not in (1, 3):
-        raise bad_input("images", "1 or 3 channels in dimension 1", images, "see load_images")
-    return images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
 
 
 def square_resize(images: torch.Tensor, size: int) -> torch.Tensor:

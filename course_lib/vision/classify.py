@@ -1,10 +1,14 @@
 """Few-label image classification (notebook 08): the CNN encoder plus a linear head, started from
 SimCLR's weights (fine-tuning) or from random ones (`scratch`); both are trained by the course's
 one recipe, `course_lib.core.finetune.fit_classifier`, with the same augmentation.
+
+A task is Fashion-MNIST's (`fashion_task`) or your own (`image_task`: any images of
+`course_lib.data.images`, gray or RGB, with int or string labels, two classes or more).
 """
 
 import copy
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,10 +16,13 @@ import torch
 from torch import nn
 
 from course_lib.core.finetune import Recipe
+from course_lib.core.validate import bad_input, check_int, check_number
+from course_lib.data.images import check_images_array, encode_labels
 from course_lib.data.sources import FASHION_CLASSES, load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
-from course_lib.vision.augment import AugmentConfig, make_augment, to_float_images
+from course_lib.vision.augment import AugmentConfig, make_augment
 from course_lib.vision.encoders import ConvEncoder, EncoderConfig
+from course_lib.vision.simclr import float_images
 
 # what a labeled image may become during supervised training: the same for fine-tuning and scratch
 SUPERVISED_AUGMENT = AugmentConfig(crop_scale_min=0.6, flip_p=0.5, jitter=0.2, jitter_p=0.5)
@@ -26,14 +33,13 @@ class ImageClassifier(nn.Module):
 
     def __init__(self, encoder: ConvEncoder, n_classes: int = 10) -> None:
         super().__init__()
-        if n_classes < 2:
-            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        check_int(n_classes, "n_classes", 2, fix="pass the number of classes (2 or more)")
         self.encoder = encoder
         self.head = nn.Linear(encoder.config.feature_dim, n_classes)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Return (N, n_classes) logits of uint8 or [0, 1] float images."""
-        x = to_float_images(images)
+        """Return (N, n_classes) logits of uint8 or [0, 1] float images (N, [C,] H, W)."""
+        x = float_images(images)
         return self.head(self.encoder(x.contiguous(memory_format=torch.channels_last)))
 
 
@@ -44,7 +50,8 @@ def make_classifier(
     config: EncoderConfig | None = None,
 ) -> ImageClassifier:
     """Return a classifier on a copy of `pretrained`'s encoder, or on a randomly initialised one
-    (of `config`'s architecture: give the pretrained encoder's, so that only the weights differ)."""
+    (of `config`'s architecture: give the pretrained encoder's, so that only the weights differ;
+    for RGB images, EncoderConfig(in_channels=3))."""
     torch.manual_seed(seed)
     if pretrained is None:
         encoder = ConvEncoder(config or EncoderConfig())
@@ -57,11 +64,15 @@ def make_classifier(
 
 
 def supervised_augment(config: AugmentConfig = SUPERVISED_AUGMENT):
-    """Return x -> augmented [0, 1] float images (uint8 accepted), for supervised training."""
-    pipeline = make_augment(config)
+    """Return x -> augmented [0, 1] float images (N, C, H, W) of the same size (uint8 accepted,
+    gray or RGB), for supervised training."""
+    pipelines = {}  # one per image size, made when first seen
 
     def augment(images: torch.Tensor) -> torch.Tensor:
-        return pipeline(to_float_images(images)).clamp_(0, 1)
+        size = images.shape[-1]
+        if size not in pipelines:
+            pipelines[size] = make_augment(config, size=size)
+        return pipelines[size](float_images(images)).clamp_(0, 1)
 
     return augment
 
@@ -74,6 +85,12 @@ class ImageTask:
     pool_y: np.ndarray
     test_x: torch.Tensor
     test_y: np.ndarray
+    class_names: list[str] = field(default_factory=list)  # the name of each class id
+
+    @property
+    def n_classes(self) -> int:
+        """Return the number of classes (named, or seen in the labels)."""
+        return max(len(self.class_names), int(max(self.pool_y.max(), self.test_y.max())) + 1)
 
     def draw(self, n: int, seed: int) -> np.ndarray:
         """Return the pool positions of n stratified, seeded labeled images."""
@@ -86,22 +103,84 @@ def fashion_task(test_size: int | None = None) -> ImageTask:
     test_x, test_y = load_fashion_mnist("test")
     pool = torch.tensor(image_split()["train"])
     test_x, test_y = test_x[:test_size], test_y[:test_size]
-    return ImageTask(train_x[pool], train_y[pool].numpy(), test_x, test_y.numpy())
+    return ImageTask(
+        train_x[pool], train_y[pool].numpy(), test_x, test_y.numpy(), list(FASHION_CLASSES)
+    )
 
 
-def show_labeled(images: torch.Tensor, labels: np.ndarray, title: str = "") -> plt.Figure:
-    """Plot labeled images in rows by class (at most 10 per class), class names on the left."""
-    per_class = {c: np.flatnonzero(labels == c)[:10] for c in range(len(FASHION_CLASSES))}
-    fig, axes = plt.subplots(len(per_class), 10, figsize=(7, 7.4), squeeze=False)
+def image_task(
+    images: torch.Tensor | np.ndarray, labels, test_size: int | float = 0.3, seed: int = 0
+) -> ImageTask:
+    """Return your own labeled images as a task: a seeded split, stratified by class (about
+    `test_size` of each class, a fraction or a number of images, and at least one in each part),
+    into a labeled pool and a test set. Labels (ints or strings) become ids 0..K-1 in sorted order;
+    `class_names` keeps the names. Images: uint8 as `course_lib.data.images.load_images` gives."""
+    x = check_images_array(images, "images")
+    y, names = encode_labels(labels)
+    if len(y) != len(x):
+        fix = "pass one label per image, in the same order"
+        raise bad_input("labels", f"{len(x)} labels (one per image)", labels, fix)
+    counts = np.bincount(y)
+    if len(names) < 2 or counts.min() < 2:
+        fix = "pass at least 2 classes with at least 2 images each (one for the pool, one to test)"
+        raise bad_input(
+            "labels",
+            "2+ classes with 2+ images each",
+            {n: int(c) for n, c in zip(names, counts, strict=True)},
+            fix,
+        )
+    fraction = split_fraction(test_size, len(y))
+    rng = np.random.default_rng(seed)
+    test = []
+    for c, count in enumerate(counts):
+        k = min(max(round(fraction * count), 1), count - 1)
+        test += rng.permutation(np.flatnonzero(y == c))[:k].tolist()
+    test = np.sort(test)
+    pool = np.setdiff1d(np.arange(len(y)), test)
+    return ImageTask(x[pool], y[pool], x[test], y[test], names)
+
+
+def split_fraction(test_size: int | float, n: int) -> float:
+    """Return the test set's share of n images: test_size itself (a fraction) or test_size / n."""
+    if isinstance(test_size, int | np.integer) and not isinstance(test_size, bool):
+        if not 1 <= test_size < n:
+            fix = f"pass a number of images between 1 and {n - 1}, or a fraction such as 0.3"
+            raise bad_input("test_size", f"an int between 1 and {n - 1}", test_size, fix)
+        return test_size / n
+    fix = "pass a fraction strictly between 0 and 1, e.g. 0.3, or a number of images"
+    fraction = check_number(test_size, "test_size", 0, 1, fix=fix, open_low=True)
+    if fraction == 1:
+        raise bad_input("test_size", "a fraction < 1", test_size, fix)
+    return fraction
+
+
+def show_labeled(
+    images: torch.Tensor,
+    labels: np.ndarray,
+    title: str = "",
+    class_names: Sequence[str] = FASHION_CLASSES,
+) -> plt.Figure:
+    """Plot labeled images (N, [C,] H, W), gray or RGB, in rows by class (at most 10 per class),
+    class names on the left (pass your task's `class_names`)."""
+    labels = np.asarray(labels)
+    if len(class_names) < 2 or labels.max() >= len(class_names):
+        fix = "pass task.class_names (one name per class id)"
+        raise bad_input(
+            "class_names", f"a name for each of the {labels.max() + 1} classes", class_names, fix
+        )
+    pictures = float_images(images).permute(0, 2, 3, 1).numpy()  # (N, H, W, C) for imshow
+    per_class = {c: np.flatnonzero(labels == c)[:10] for c in range(len(class_names))}
+    height = max(1.5, 0.74 * len(per_class))
+    fig, axes = plt.subplots(len(per_class), 10, figsize=(7, height), squeeze=False)
     for row, idx in per_class.items():
         for col, ax in enumerate(axes[row]):
             if col < len(idx):
-                ax.imshow(images[idx[col]].numpy(), cmap="gray")
+                picture = pictures[idx[col]]
+                gray = picture.shape[-1] == 1
+                ax.imshow(picture[..., 0] if gray else picture, cmap="gray" if gray else None)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[row, 0].set_ylabel(
-            FASHION_CLASSES[row], rotation=0, ha="right", va="center", fontsize=8
-        )
+        axes[row, 0].set_ylabel(class_names[row], rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -41,14 +41,13 @@ from course_lib.data.images import (
     class_folders,
     describe_images,
     encode_labels,
-    float_images,
     image_files,
     load_image_folder,
     load_images,
 )
 from course_lib.data.sources import load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
-from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment
+from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
 from course_lib.vision.encoders import (
     EncoderConfig,
     SimCLRModel,
@@ -88,6 +87,17 @@ class SimCLRConfig:
     def as_record(self) -> dict:
         """Return the config as JSON-ready values."""
         return asdict(self)
+
+
+def float_images(images: torch.Tensor) -> torch.Tensor:
+    """Return gray or RGB images, uint8 (N, [C,] H, W) or floats in [0, 1], as floats (N, C, H, W)
+    in [0, 1]: `augment.to_float_images` on each channel (C = 1 or 3)."""
+    if isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] not in (1, 3):
+        fix = "put the channels second, (N, C, H, W); load images with data.images.load_images"
+        raise bad_input("images", "1 (gray) or 3 (RGB) channels", images, fix)
+    if isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] == 3:
+        return torch.cat([to_float_images(images[:, c : c + 1]) for c in range(3)], 1)
+    return to_float_images(images)
 
 
 def image_loader(images: torch.Tensor, batch_size: int, seed: int = 0) -> DataLoader:

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from course_lib.core.validate import BadInput
-from course_lib.data.images import encode_labels, float_images, load_image_folder, load_images
+from course_lib.data.images import encode_labels, load_image_folder, load_images
 
 
 def save(path: Path, array: np.ndarray) -> None:
@@ -58,12 +58,6 @@ def test_an_image_already_the_right_size_is_unchanged_and_aspect_is_kept():
     wide = np.zeros((1, 10, 30), dtype=np.uint8)
     wide[:, :, 10:20] = 255  # the middle third: what a center crop keeps
     assert load_images(wide, size=10).min() == 255
-
-
-def test_float_images_scale_uint8_and_keep_channels():
-    x = float_images(torch.full((2, 3, 8, 8), 255, dtype=torch.uint8))
-    assert x.shape == (2, 3, 8, 8) and x.dtype == torch.float32 and x.max() == 1.0
-    assert float_images(torch.zeros(2, 8, 8, dtype=torch.uint8)).shape == (2, 1, 8, 8)
 
 
 def test_labels_become_ids_in_sorted_class_order():
@@ -143,7 +137,6 @@ BAD_CALLS = [
         r"source: expected images at least 8 px.*cats/tiny\.png.*Fix:",
     ),
     (lambda tmp: load_image_folder(tmp, channels=4), r"channels: expected one of.*Fix:"),
-    (lambda tmp: float_images(torch.zeros(2, 2, 8, 8)), r"images: expected 1 or 3 channels.*Fix:"),
     (lambda tmp: encode_labels([0.0, 1.0]), r"labels: expected one int or string.*Fix: use ints"),
     (lambda tmp: encode_labels([1, "cat"]), r"labels: expected one int or string.*Fix:"),
     (lambda tmp: encode_labels("cats"), r"labels: expected a list of labels.*Fix:"),

@@ -22,6 +22,7 @@ from course_lib.vision.simclr import (
     command_parser,
     encode,
     encoder_features,
+    float_images,
     format_ablation,
     format_scores,
     image_loader,
@@ -157,6 +158,11 @@ BAD_CALLS = [
     (lambda: SimCLRConfig(temperature=0), r"temperature: expected a finite number > 0.*Fix:"),
     (lambda: SimCLRConfig(mixed_precision="fp64"), r"mixed_precision: expected one of.*Fix:"),
     (lambda: image_loader(torch.rand(10, 28, 28), 4), r"images: expected uint8.*multiply by 255"),
+    (lambda: float_images(torch.zeros(2, 2, 8, 8)), r"images: expected 1 \(gray\) or 3.*Fix:"),
+    (
+        lambda: float_images(torch.full((2, 3, 8, 8), 255.0)),
+        r"images: expected float pixels in \[0, 1\].*Fix:",
+    ),
     (lambda: image_loader(U8.numpy(), 2), r"images: expected a uint8 tensor.*Fix: load them"),
     (lambda: image_loader(U8, 4), r"batch_size: expected at most the 3 images.*Fix:"),
     (
@@ -252,15 +258,28 @@ def test_an_own_array_pretrains_gray_without_a_monitor(tmp_path, monkeypatch):
         main(["--images", str(tmp_path / "mine.npy"), "--batch-size", "9", "--out", "x"])
 
 
-def test_pretrain_follows_rgb_images_and_keeps_their_description(tmp_path):
+def test_float_images_scale_gray_and_rgb_alike():
+    rgb = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+    x = float_images(rgb)
+    assert x.shape == (2, 3, 8, 8) and x.dtype == torch.float32
+    assert torch.equal(x, rgb.float() / 255) and torch.equal(float_images(x), x)
+    assert float_images(rgb[:, 0]).shape == (2, 1, 8, 8)
+
+
+def test_pretrain_takes_rgb_images_and_resumes_only_on_the_same_data(tmp_path):
     images = torch.randint(0, 256, (16, 3, 16, 16), dtype=torch.uint8)
     config = SimCLRConfig(epochs=1, batch_size=8, encoder=replace(TINY, in_channels=3))
-    model, history = pretrain(
-        config, images, tmp_path / "run", live_plot=False, data_description="mine"
-    )
-    assert history["samples"] == 16 and model(images[:2].float() / 255).shape == (2, 4)
-    saved = json.loads((tmp_path / "run" / "checkpoint" / "train_state.json").read_text())
-    assert saved["config"]["extra"]["data"] == "mine"
+
+    def run(data: torch.Tensor) -> tuple[SimCLRModel, dict]:
+        return pretrain(config, data, tmp_path / "run", live_plot=False, data_description="mine")
+
+    model, history = run(images)
+    x = images[:2].float() / 255
+    assert history["samples"] == 16 and model(x).shape == (2, 4)
+    same, _ = run(images)  # finished on these images: reloaded
+    assert torch.equal(same(x), model(x))
+    other, _ = run(255 - images)  # same description, other images: trained afresh
+    assert not torch.allclose(other(x), model(x))
 
 
 def test_load_pretrained_returns_the_reference_when_nothing_was_trained():
