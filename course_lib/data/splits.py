@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.core.paths import SPLITS_DIR
+from course_lib.core.validate import bad_input, check_choice, check_int, check_labels, check_number
 from course_lib.data.sources import SOURCES, load_fashion_mnist, load_wiki_summaries
 
 SPLIT_SEED = 20261122
@@ -24,17 +25,10 @@ def stratified_split(
 
     A size of -1 means "everything left"; at most one part may use it.
     """
-    labels = np.asarray(labels)
-    total = len(labels)
-    if any(not isinstance(n, int) or n < -1 or n == 0 for n in sizes.values()):
-        raise ValueError(f"split sizes must be positive ints (or -1 for the rest), got {sizes}")
+    labels = check_labels(labels, "labels")
+    total, seed = len(labels), check_int(seed, "seed", 0)
+    check_sizes(sizes, total)
     rest = [name for name, n in sizes.items() if n == -1]
-    fixed = sum(n for n in sizes.values() if n > 0)
-    if len(rest) > 1 or fixed > total or (not rest and fixed != total):
-        raise ValueError(
-            f"split sizes {sizes} do not add up to the {total} examples "
-            "(use -1 for one part that takes the rest)"
-        )
     rng = np.random.default_rng(seed)
     order = rng.permutation(total)
     remaining = order
@@ -49,6 +43,22 @@ def stratified_split(
     if rest:
         parts[rest[0]] = sorted(int(i) for i in remaining)
     return {name: parts[name] for name in sizes}
+
+
+def check_sizes(sizes: dict[str, int], total: int) -> None:
+    """Raise BadInput unless `sizes` are positive ints (one may be -1: the rest) adding up to `total`."""
+    if not isinstance(sizes, dict) or not sizes:
+        fix = "name each part and its size, e.g. {'test': 100, 'rest': -1}"
+        raise bad_input("sizes", "a non-empty {name: size} dict", sizes, fix)
+    for name, n in sizes.items():
+        if not isinstance(n, int) or isinstance(n, bool) or n < -1 or n == 0:
+            fix = "give a positive number of examples, or -1 for one part that takes the rest"
+            raise bad_input(f"sizes[{name!r}]", "split sizes: an int >= 1 or -1", n, fix)
+    rest = [name for name, n in sizes.items() if n == -1]
+    fixed = sum(n for n in sizes.values() if n > 0)
+    if len(rest) > 1 or fixed > total or (not rest and fixed != total):
+        expected = f"split sizes that add up to the {total} examples"
+        raise bad_input("sizes", expected, sizes, "use -1 for one part that takes the rest")
 
 
 def take_stratified(
@@ -68,9 +78,12 @@ def take_stratified(
 
 def sample_labeled(labels: Sequence[int], n: int, seed: int) -> list[int]:
     """Pick `n` stratified positions (at least one per class when n allows) for a labeled budget."""
-    labels = np.asarray(labels)
-    if not 0 < n <= len(labels):
-        raise ValueError(f"n must be between 1 and {len(labels)}, got {n}")
+    labels = check_labels(labels, "labels")
+    n = check_int(n, "n", 1, f"ask for between 1 and {len(labels)} labeled examples")
+    if n > len(labels):
+        fix = "ask for fewer, or label more examples"
+        raise bad_input("n", f"between 1 and the {len(labels)} examples", n, fix)
+    seed = check_int(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     classes = np.unique(labels)
     if n < len(classes):
@@ -89,11 +102,12 @@ def labeled_holdout(
     Every class with two or more examples puts at least one in each part; when some class has a
     single example there is nothing to validate on fairly, and validation is empty.
     """
-    labels = np.asarray(labels)
-    if not 0 < fraction < 1 or len(labels) < 1:
-        raise ValueError(
-            f"expected 0 < fraction < 1 and some labels, got {fraction}, {len(labels)}"
-        )
+    labels = check_labels(labels, "labels")
+    fix = "hold out a share between 0 and 1, e.g. 0.2"
+    fraction = check_number(fraction, "fraction", 0, 1, fix, open_low=True)
+    if fraction == 1.0:
+        raise bad_input("fraction", "a share below 1 (something to fit on)", fraction, fix)
+    seed = check_int(seed, "seed", 0)
     if np.unique(labels, return_counts=True)[1].min() < 2:
         return list(range(len(labels))), []
     rng = np.random.default_rng(seed)
@@ -113,6 +127,9 @@ def split_file(name: str) -> Path:
 
 def save_split(name: str, parts: dict[str, list[int]], note: str) -> Path:
     """Save split ids with the seed and the source's checksums."""
+    check_choice(name, "name", list(SOURCES))
+    if not isinstance(parts, dict) or not parts:
+        raise bad_input("parts", "a non-empty {part: ids} dict", parts, "pass stratified_split's")
     SPLITS_DIR.mkdir(parents=True, exist_ok=True)
     record = {"source": name, "seed": SPLIT_SEED, "note": note, "files": SOURCES[name].files}
     record.update({k: v for k, v in parts.items()})
@@ -123,6 +140,7 @@ def save_split(name: str, parts: dict[str, list[int]], note: str) -> Path:
 
 def load_split(name: str) -> dict[str, list[int]]:
     """Load the committed split ids for a source, checking they belong to this version of it."""
+    check_choice(name, "name", list(SOURCES))
     path = split_file(name)
     if not path.is_file():
         raise FileNotFoundError(

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from course_lib.core.validate import BadInput
 from course_lib.data import splits
 
 
@@ -26,7 +27,7 @@ def test_split_is_repeatable_and_seed_dependent():
     [{"a": 60, "b": 50}, {"a": 30, "b": 30}, {"a": -1, "b": -1}, {"a": 0, "b": -1}, {"a": 2.5}],
 )
 def test_sizes_that_do_not_add_up_are_refused(sizes):
-    with pytest.raises(ValueError, match="split sizes"):
+    with pytest.raises(BadInput, match=r"sizes.*: expected split sizes.*Fix: "):
         splits.stratified_split(np.arange(100) % 2, sizes, seed=0)
 
 
@@ -36,8 +37,20 @@ def test_sample_labeled_covers_every_class():
     assert len(chosen) == 100 == len(set(chosen))
     assert set(labels[chosen]) == set(range(11))
     assert chosen != splits.sample_labeled(labels, 100, seed=4)
-    with pytest.raises(ValueError, match="between 1 and"):
+    with pytest.raises(BadInput, match="n: expected an int >= 1"):
         splits.sample_labeled(labels, 0, seed=0)
+    with pytest.raises(BadInput, match="n: expected between 1 and the 1390 examples"):
+        splits.sample_labeled(labels, 2000, seed=0)
+
+
+def test_labels_of_any_kind_are_split_alike():
+    """Names and indices of the same classes give the same positions."""
+    labels = np.repeat([0, 1, 2], [50, 30, 20])
+    names = np.array(["cat", "dog", "eel"])[labels]
+    assert splits.sample_labeled(names, 10, 1) == splits.sample_labeled(labels, 10, 1)
+    assert splits.labeled_holdout(names, 0.2, 1) == splits.labeled_holdout(labels, 0.2, 1)
+    sizes = {"a": 10, "b": -1}
+    assert splits.stratified_split(names, sizes, 1) == splits.stratified_split(labels, sizes, 1)
 
 
 def test_committed_text_split_is_leakage_free_and_reproducible():
