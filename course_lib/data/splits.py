@@ -102,6 +102,9 @@ def labeled_holdout(
     Every class with two or more examples puts at least one in each part; when some class has a
     single example there is nothing to validate on fairly, and validation is empty.
     """
+    if hasattr(labels, "__len__") and len(labels) == 0:
+        fix = "pass the labels of the labeled examples"
+        raise bad_input("labels", "some labels to hold a fraction out of", labels, fix)
     labels = check_labels(labels, "labels")
     fix = "hold out a share between 0 and 1, e.g. 0.2"
     fraction = check_number(fraction, "fraction", 0, 1, fix, open_low=True)
