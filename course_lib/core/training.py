@@ -11,6 +11,7 @@ Checkpoints survive a `kill -9` at any moment and lose at most one checkpoint in
   (one atomic `rename`, then the run folder is fsynced). A folder without `.partial` is complete;
 - the two newest complete checkpoints are kept, older ones and leftover `.partial` folders are
   deleted (the partials when the next run starts, under the run folder's lock);
+- `run_dir/checkpoint` is a link to the newest one (swapped atomically), for people and tools;
 - resuming loads the newest complete checkpoint whose files match its manifest. A damaged one
   (truncated, edited or missing file) is skipped with a message naming it, in favour of the
   older one; if none is usable, `CheckpointDamaged` names the folders and says what to delete.
@@ -509,14 +510,25 @@ def remove_old_checkpoints(run_dir: Path, keep: int = KEEP_CHECKPOINTS) -> None:
     """Delete all but the `keep` newest complete checkpoints (and the course's older layout)."""
     for folder in checkpoint_folders(run_dir)[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
-    for legacy in ("checkpoint", "checkpoint.partial"):
-        shutil.rmtree(Path(run_dir) / legacy, ignore_errors=True)
+    shutil.rmtree(Path(run_dir) / "checkpoint.partial", ignore_errors=True)
+
+
+def point_to(folder: Path) -> None:
+    """Make run_dir/checkpoint a link to `folder` (swapped atomically), for people and tools
+    that look there; resuming itself picks the newest intact folder."""
+    link, temporary = folder.parent / "checkpoint", folder.parent / "checkpoint.link"
+    if link.is_dir() and not link.is_symlink():  # the course's older layout
+        shutil.rmtree(link)
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(folder.name)
+    os.replace(temporary, link)
 
 
 def remove_partials(run_dir: Path) -> None:
     """Delete the unfinished checkpoint folders a killed run left behind."""
     for folder in Path(run_dir).glob("checkpoint-*.partial"):
         shutil.rmtree(folder, ignore_errors=True)
+        print(f"removed {folder}: a checkpoint a stopped run did not finish writing")
 
 
 def lock_run(run_dir: Path):
@@ -533,8 +545,8 @@ def lock_run(run_dir: Path):
             "config.run_dir",
             "a run folder no other process is training into",
             str(run_dir),
-            f"{holder} is training into it: wait for it to finish or stop it, or pass another "
-            "run_dir",
+            f"{holder} is training into {run_dir}: wait for it to finish or stop it, or pass "
+            "another run_dir",
         ) from None
     handle.seek(0)
     handle.truncate()
@@ -575,6 +587,7 @@ def save_checkpoint(accelerator: Accelerator, config: TrainConfig, state: dict) 
             link_or_copy(run_dir / "best.pt", partial / "best.pt")
         write_manifest(partial)
         publish(partial, final)
+        point_to(final)
         remove_old_checkpoints(run_dir)
         replace_durably(run_dir / "history.json", json.dumps(state["history"]))
     accelerator.wait_for_everyone()
@@ -601,6 +614,8 @@ def load_checkpoint(
             else:
                 if damaged:
                     say(accelerator, f"skipped {'; '.join(damaged)}: resuming from {folder}")
+                if accelerator.is_main_process:
+                    point_to(folder)
                 return state["step"], state["history"], state["running"]
         damaged.append(f"{folder} ({problem})")
     if damaged:
