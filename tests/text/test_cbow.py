@@ -1,5 +1,6 @@
 """CBOW: the window average matches a direct computation, and training lowers the loss."""
 
+import pytest
 import torch
 
 from course_lib.text.cbow import CBOW, cbow_loss
@@ -76,3 +77,87 @@ def test_missing_vectors_are_a_clear_error(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="model.safetensors"):
         load_vectors(tmp_path)
+
+
+REVIEWS = [
+    f"the {w} film had a {a} plot and {b} acting from the whole cast"
+    for w in ("new", "old", "long", "short", "french", "quiet")
+    for a in ("great", "dull", "moving", "flat")
+    for b in ("warm", "stiff", "fine")
+]
+
+
+def test_pretrain_on_own_texts_uses_them_and_their_tokenizer(tmp_path):
+    from course_lib.core.profiles import get_profile
+    from course_lib.text.cbow import pretrain, save_vectors
+
+    model, tokenizer, history, data = pretrain(
+        get_profile("smoke"), tmp_path / "run", 6, batch_size=4, live_plot=False, texts=REVIEWS,
+        vocab_size=120, dim=16, seq_len=16, data_description="72 toy reviews (your own data)",
+    )  # fmt: skip
+    assert model.embed.weight.shape == (len(tokenizer), 16) and len(tokenizer) <= 120
+    assert "film" in tokenizer.get_vocab() and data["train"].shape[1] == 16
+    record = {
+        "command": "test", "profile": "smoke", "data": "72 toy reviews (your own data)",
+        "seed": 0, "batch_size": 4, "seq_len": 16, "lr": 0.01, "target_prob": 0.15,
+        "heldout_loss": 3.0, "unigram_entropy_baseline": 3.5,
+    }  # fmt: skip
+    save_vectors(tmp_path / "out", model, tokenizer, history, record)
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "72 toy reviews (your own data), not the course's Wikipedia corpus" in card
+    assert "Wikipedia article summaries" not in card
+
+
+def test_cli_trains_on_a_texts_file_and_says_so(tmp_path):
+    import json
+
+    from course_lib.text.cbow import main
+
+    (tmp_path / "reviews.txt").write_text("\n".join(REVIEWS) + "\n")
+    out = tmp_path / "vectors"
+    main(
+        ["--profile", "smoke", "--steps", "3", "--batch-size", "2", "--vocab-size", "60",
+         "--texts", str(tmp_path / "reviews.txt"), "--out", str(out)]
+    )  # fmt: skip
+    record = json.loads((out / "training.json").read_text())
+    assert record["data"] == "72 texts from reviews.txt (your own data)" and record["steps"] == 3
+    assert "72 texts from reviews.txt" in (out / "README.md").read_text()
+
+
+BAD_CLI = [
+    (["--steps", "0"], "--steps: expected a whole number >= 1, got '0'"),
+    (["--steps", "-5"], "--steps: expected a whole number >= 1, got '-5'"),
+    (["--steps", "3", "--batch-size", "0"], "--batch-size: expected a whole number >= 1"),
+    (["--steps", "3", "--vocab-size", "10"], "--vocab-size: expected a vocabulary of at least 32"),
+    (["--steps", "3", "--texts", "missing.txt"], "--texts: no such file 'missing.txt'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_CLI)
+def test_cli_refuses_bad_arguments_before_training(tmp_path, capsys, args, message):
+    from course_lib.text.cbow import main
+
+    with pytest.raises(SystemExit):
+        main([*args, "--out", str(tmp_path / "never")])
+    assert message in capsys.readouterr().err and not (tmp_path / "never").exists()
+
+
+BAD = [
+    (dict(steps=0), r"^steps: expected an int >= 1"),
+    (dict(steps=-2), r"^steps: expected an int >= 1"),
+    (dict(steps=3, batch_size=0), r"^batch_size: expected an int >= 1"),
+    (dict(steps=3, lr=0.0), r"^lr: expected a finite number > 0"),
+    (dict(steps=3, dim=0), r"^dim: expected an int >= 1"),
+    (dict(steps=3, texts="one review"), r"^texts: expected a list of texts"),
+    (dict(steps=3, texts=REVIEWS, vocab_size=8), r"^vocab_size: expected an int >= 32"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), BAD)
+def test_pretrain_refuses_bad_arguments(tmp_path, kwargs, match):
+    from course_lib.core.profiles import get_profile
+    from course_lib.core.validate import BadInput
+    from course_lib.text.cbow import pretrain
+
+    with pytest.raises(BadInput, match=match):
+        pretrain(get_profile("smoke"), tmp_path, live_plot=False, **kwargs)

@@ -184,3 +184,70 @@ def test_run_summary_reference_and_plot(tmp_path):
     assert mlm.measure_reference(tmp_path, profile) is None  # no checkpoint in that folder
     fig = mlm.plot_heldout_curves({"run": history["eval"]}, 6.5)
     assert len(fig.axes[0].lines) == 3  # the run, the plateau, the 1-nat line
+
+
+REVIEWS = [
+    f"the {w} film had a {a} plot and {b} acting from the whole cast"
+    for w in ("new", "old", "long", "short", "french", "quiet")
+    for a in ("great", "dull", "moving", "flat")
+    for b in ("warm", "stiff", "fine")
+]
+
+
+def test_pretrain_on_own_texts_with_own_sizes_and_no_stale_resume(tmp_path):
+    from course_lib.core.profiles import get_profile
+
+    profile = get_profile("smoke")
+    sizes = dict(batch_size=4, seq_len=16, hidden=16, layers=1, heads=2, live_plot=False)
+    model, tok, history, data = mlm.pretrain(
+        profile, tmp_path, 4, texts=REVIEWS, vocab_size=120, **sizes
+    )
+    assert history["step"][-1] == 4 and history["samples"] == 16  # 4 steps of 4 blocks
+    assert model.config.hidden_size == 16 and data["train"].shape[1] == 16 and "film" in tok.vocab
+    other = [t.replace("film", "play") for t in REVIEWS]
+    _, tok2, again, _ = mlm.pretrain(profile, tmp_path, 4, texts=other, vocab_size=120, **sizes)
+    assert "play" in tok2.vocab and again["samples"] == 16  # other texts: trained afresh
+    settings = mlm.run_settings(profile, batch_size=4, lr=None)
+    assert settings["batch_size"] == 4 and settings["lr"] == profile.mlm_lr
+
+
+BAD = [
+    (dict(steps=0), r"^steps: expected an int >= 1"),
+    (dict(steps=-1), r"^steps: expected an int >= 1"),
+    (dict(batch_size=0), r"^batch_size: expected an int >= 1"),
+    (dict(lr=-1e-3), r"^lr: expected a finite number > 0"),
+    (dict(seq_len=4), r"^seq_len: expected an int >= 8"),
+    (dict(texts="a single review"), r"^texts: expected a list of texts"),
+    (dict(texts=REVIEWS, vocab_size=31), r"^vocab_size: expected an int >= 32"),
+    (dict(texts=REVIEWS, tokenizer="x", vocab_size=100), r"^vocab_size: expected no vocab_size"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), BAD)
+def test_pretrain_refuses_bad_arguments(tmp_path, kwargs, match):
+    from course_lib.core.profiles import get_profile
+    from course_lib.core.validate import BadInput
+
+    with pytest.raises(BadInput, match=match):
+        mlm.pretrain(get_profile("smoke"), tmp_path, live_plot=False, **kwargs)
+
+
+def test_cli_refuses_steps_zero_and_trains_on_a_texts_file(tmp_path, capsys):
+    import json
+
+    with pytest.raises(SystemExit):
+        mlm.main(["--steps", "0", "--out", str(tmp_path / "never")])
+    assert "--steps: expected a whole number >= 1, got '0'" in capsys.readouterr().err
+    (tmp_path / "reviews.jsonl").write_text(
+        "\n".join(json.dumps({"body": f"{t}, {t}"}) for t in REVIEWS)
+    )
+    out = tmp_path / "bert"
+    mlm.main(
+        ["--profile", "smoke", "--steps", "2", "--batch-size", "2", "--vocab-size", "120",
+         "--texts", str(tmp_path / "reviews.jsonl"), "--field", "body", "--out", str(out)]
+    )  # fmt: skip
+    record = json.loads((out / "training.json").read_text())
+    assert record["steps"] == 2 and record["batch_size"] == 2
+    assert record["data"] == "72 texts from reviews.jsonl (your own data)"
+    card = (out / "README.md").read_text()
+    assert "72 texts from reviews.jsonl" in card and "11-topic" not in card
