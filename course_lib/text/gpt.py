@@ -6,7 +6,9 @@ from torch.utils.data import DataLoader
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from course_lib.core.training import pretraining_config, train
+from course_lib.core.validate import bad_input, check_int, check_number
 from course_lib.text.lm_data import heldout_mean_loss, unigram_baseline
+from course_lib.text.masking import check_ids
 
 
 def build_gpt(
@@ -20,9 +22,24 @@ def build_gpt(
     seed: int = 0,
 ) -> GPT2LMHeadModel:
     """Return a randomly initialised small GPT-2 (pre-LayerNorm, causal, no dropout; seeded)."""
+    vocab_size = check_int(vocab_size, "vocab_size", 2, "pass len(tokenizer)")
+    for name, value in (("hidden", hidden), ("layers", layers), ("heads", heads)):
+        check_int(value, name, 1)
+    check_int(seq_len, "seq_len", 2, "a block needs 2 or more tokens to predict one")
     if hidden % heads:
-        raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
-    torch.manual_seed(seed)
+        fix = f"pick heads among the divisors of hidden: {[d for d in range(1, hidden + 1) if not hidden % d]}"
+        raise bad_input(
+            "heads",
+            f"a divisor of hidden ({hidden}): hidden must be divisible by heads",
+            heads,
+            fix,
+        )
+    for name, value in (("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id)):
+        if value is not None and not (isinstance(value, int) and 0 <= value < vocab_size):
+            raise bad_input(
+                name, f"None or an id in 0..{vocab_size - 1}", value, "pass the tokenizer's"
+            )
+    torch.manual_seed(check_int(seed, "seed", 0))
     return GPT2LMHeadModel(
         GPT2Config(
             vocab_size=vocab_size,
@@ -39,8 +56,30 @@ def build_gpt(
     )
 
 
+def check_blocks(blocks: torch.Tensor, name: str, vocab_size: int, max_len: int | None = None):
+    """Return `blocks` if it is a (n_blocks, length >= 2) torch.long tensor of ids in the
+    vocabulary, no longer than `max_len` (the model's positions)."""
+    check_ids(blocks, vocab_size, name)
+    if blocks.ndim != 2 or blocks.shape[1] < 2:
+        fix = "stack token blocks (text.lm_data.pack_blocks); one block: blocks[None]"
+        raise bad_input(name, "blocks shaped (n_blocks, length >= 2)", blocks, fix)
+    if max_len is not None and blocks.shape[1] > max_len:
+        fix = "cut blocks to the model's n_positions (or build it with a larger seq_len)"
+        raise bad_input(name, f"blocks of at most {max_len} tokens", blocks, fix)
+    return blocks
+
+
+def check_gpt(model: object) -> GPT2LMHeadModel:
+    """Return `model` if it is a GPT2LMHeadModel (what build_gpt returns)."""
+    if not isinstance(model, GPT2LMHeadModel):
+        raise bad_input("model", "a GPT2LMHeadModel", model, "build one with build_gpt")
+    return model
+
+
 def next_token_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor:
     """Cross-entropy (nats) of predicting every token of `batch` (blocks of ids) from those before it."""
+    config = check_gpt(model).config
+    check_blocks(batch, "batch", config.vocab_size, config.n_positions)
     logits = model(input_ids=batch).logits[:, :-1]
     return F.cross_entropy(logits.float().flatten(0, 1), batch[:, 1:].flatten())
 
@@ -49,6 +88,8 @@ def heldout_next_token_loss(
     model: GPT2LMHeadModel, blocks: torch.Tensor, batch_size: int = 64
 ) -> float:
     """Mean next-token loss (nats per predicted token) on held-out blocks."""
+    check_blocks(blocks, "blocks", check_gpt(model).config.vocab_size, model.config.n_positions)
+    batch_size = check_int(batch_size, "batch_size", 1)
     device = next(model.parameters()).device
     chunks = (blocks[i : i + batch_size].to(device) for i in range(0, len(blocks), batch_size))
     return heldout_mean_loss(model, ((b, b[:, 1:].numel()) for b in chunks), next_token_loss)
@@ -63,6 +104,9 @@ def next_token_unigram_baseline(
     the [CLS] that only starts blocks gets no probability); add-one smoothed; scored on the
     held-out targets `heldout_blocks[:, 1:]`, the positions `next_token_loss` scores.
     """
+    vocab_size = check_int(vocab_size, "vocab_size", 2, "pass len(tokenizer)")
+    check_blocks(train_blocks, "train_blocks", vocab_size)
+    check_blocks(heldout_blocks, "heldout_blocks", vocab_size)
     return unigram_baseline(train_blocks[:, 1:], heldout_blocks[:, 1:], vocab_size)
 
 
@@ -76,7 +120,11 @@ def pretrain_gpt(
     live_plot: bool = True,
 ) -> tuple[GPT2LMHeadModel, dict]:
     """Pretrain the profile's GPT on `data['train']` with the course's training loop; return (model, history)."""
-
+    if not isinstance(data, dict) or not {"train", "heldout"} <= set(data):
+        fix = "pass text.lm_data.prepare_data's result: {'train': blocks, 'heldout': blocks}"
+        raise bad_input("data", "a dict with 'train' and 'heldout' blocks", data, fix)
+    if steps is not None:
+        check_int(steps, "steps", 1, "pass a positive number of steps, or None for the profile's")
     steps = steps or profile.gpt_steps
     model = build_gpt(
         len(tokenizer),
@@ -121,8 +169,13 @@ def generate(
     top_k: int = 40,
 ) -> str:
     """Continue `prompt` by sampling `new_tokens` tokens (top-k, fixed seed); return the text."""
-    if new_tokens < 1:
-        raise ValueError(f"new_tokens must be at least 1, got {new_tokens}")
+    check_gpt(model)
+    if not isinstance(prompt, str):
+        raise bad_input("prompt", "a str", prompt, "pass the start of a sentence as text")
+    new_tokens = check_int(new_tokens, "new_tokens", 1, "ask for 1 or more new tokens")
+    fix = "sample with a temperature > 0 (lower: more predictable), e.g. 0.8"
+    temperature = check_number(temperature, "temperature", 0, open_low=True, fix=fix)
+    top_k, seed = check_int(top_k, "top_k", 1), check_int(seed, "seed", 0)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device

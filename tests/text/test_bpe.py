@@ -3,6 +3,7 @@
 import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
+from course_lib.core.validate import BadInput
 from course_lib.data.sources import load_wiki_summaries
 from course_lib.text.bpe import BPETokenizer, byte_level_alphabet, merge, pair_counts
 
@@ -39,18 +40,20 @@ def test_save_and_load(tmp_path):
     again = BPETokenizer.load(tmp_path / "bpe.json")
     assert again.merges == tok.merges and again.encode(TEXTS[1]) == tok.encode(TEXTS[1])
     (tmp_path / "other.json").write_text('{"type": "something else"}')
-    with pytest.raises(ValueError, match="not a saved BPETokenizer"):
+    with pytest.raises(BadInput, match="path: expected a saved BPETokenizer"):
         BPETokenizer.load(tmp_path / "other.json")
 
 
 def test_bad_input_is_a_clear_error():
-    with pytest.raises(ValueError, match="vocab_size"):
+    with pytest.raises(BadInput, match="vocab_size: expected an int >= 256"):
         BPETokenizer().train(TEXTS, 100)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(BadInput, match="texts: expected at least 1 texts"):
         BPETokenizer().train([], 300)
-    with pytest.raises(TypeError, match="str"):
+    with pytest.raises(BadInput, match="texts: expected some non-empty text"):
+        BPETokenizer().train(["", ""], 300)
+    with pytest.raises(BadInput, match="text: expected a str"):
         BPETokenizer().encode(123)
-    with pytest.raises(ValueError, match="unknown token id"):
+    with pytest.raises(BadInput, match=r"ids: expected ids of this vocabulary \(0..255\), got 999"):
         BPETokenizer().decode([999])
 
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from course_lib.core.validate import BadInput
 from course_lib.text import gpt, lm_data
 from course_lib.text.tokenizer import build_tokenizer
 
@@ -30,7 +31,7 @@ def test_loss_matches_transformers_shifted_loss(tokenizer, blocks):
     untrained = gpt.heldout_next_token_loss(model, blocks, batch_size=3)
     assert abs(untrained - ours.item()) < 1e-4  # batching does not change the mean
     assert abs(untrained - math.log(len(tokenizer))) < 0.5  # random init: close to uniform
-    with pytest.raises(ValueError, match="divisible"):
+    with pytest.raises(BadInput, match="heads: expected a divisor of hidden"):
         gpt.build_gpt(60, 30, 1, 4, 16)
 
 
@@ -64,5 +65,5 @@ def test_training_beats_the_unigram_baseline_and_generates(tokenizer, blocks, tm
     text = gpt.generate(model, tokenizer, "the cat", new_tokens=5, seed=0)
     assert text.startswith("the cat") and len(text) > len("the cat")
     assert text == gpt.generate(model, tokenizer, "the cat", new_tokens=5, seed=0)
-    with pytest.raises(ValueError, match="new_tokens"):
+    with pytest.raises(BadInput, match="new_tokens: expected an int >= 1"):
         gpt.generate(model, tokenizer, "the cat", new_tokens=0)
