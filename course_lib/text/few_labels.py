@@ -8,16 +8,31 @@ number of steps (`core.finetune`). The test set is only ever predicted.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging
 
+from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import Recipe
+from course_lib.core.paths import artifact_dir
+from course_lib.core.validate import bad_input, check_int, check_number, check_texts
+from course_lib.data.corpus import leaking_texts
+from course_lib.data.own import encode_labels, load_labeled
 from course_lib.data.sources import load_wiki_summaries
-from course_lib.data.splits import sample_labeled, text_split
-from course_lib.text.classify import BagClassifier, SequenceClassifier, tfidf_predict
+from course_lib.data.splits import sample_labeled, stratified_split, text_split
+from course_lib.text.classify import (
+    BagClassifier,
+    SequenceClassifier,
+    mean_pooled,
+    minilm_features,
+    pooled_hidden_features,
+    tfidf_predict,
+    token_ids,
+)
 
 # the course's own pretrained candidates for the headline (chosen among on validation documents)
 CANDIDATES = ("cbow_probe", "cbow_finetuned", "bert_probe", "bert_finetuned")
@@ -33,6 +48,7 @@ class TextTask:
     test_texts: list[str]
     test_y: np.ndarray
     names: list[str]
+    dropped_leaks: int = 0  # pool texts dropped as near duplicates of test texts
 
     def draw(self, n: int, seed: int) -> np.ndarray:
         """Return the pool positions of n stratified, seeded labeled documents."""
@@ -54,6 +70,61 @@ def wiki_task(test_size: int | None = None) -> TextTask:
         labels[test],
         list(corpus.features["label"].names),
     )
+
+
+def text_task(
+    texts: Sequence[str],
+    labels: Sequence,
+    test_size: int | float = 0.3,
+    seed: int = 0,
+    names: Sequence[str] | None = None,
+) -> TextTask:
+    """Return your labeled texts as a task: a stratified, seeded test set of `test_size` texts
+    (a share when < 1) and the pool the few labels are drawn from, without any pool text that
+    equals or near-duplicates a test text. Labels may be ints or strings (`encode_labels`);
+    `names` renames the classes (in sorted label order)."""
+    texts, labels = load_labeled((check_texts(texts, "texts"), labels))
+    y, classes = encode_labels(labels)
+    if names is not None:
+        names = [str(n) for n in names]
+        if len(names) != len(classes):
+            raise bad_input(
+                "names",
+                f"{len(classes)} class names (one per class, in the order {classes})",
+                names,
+                "pass one name per class, or leave names out to use the labels",
+            )
+    n_test = test_count(test_size, len(texts), len(classes))
+    check_int(seed, "seed")
+    parts = stratified_split(y, {"test": n_test, "pool": -1}, seed)
+    test, pool = parts["test"], parts["pool"]
+    leaks = set(leaking_texts([texts[i] for i in pool], [texts[i] for i in test]))
+    pool = [i for k, i in enumerate(pool) if k not in leaks]
+    return TextTask(
+        [texts[i] for i in pool],
+        y[pool],
+        [texts[i] for i in test],
+        y[test],
+        names or classes,
+        len(leaks),
+    )
+
+
+def test_count(test_size: int | float, n: int, n_classes: int) -> int:
+    """Return the number of test texts: `test_size` itself, or that share of n when < 1."""
+    if isinstance(test_size, float) and test_size < 1:
+        share = check_number(test_size, "test_size", 0, 1, "pass a share such as 0.3", True)
+        count = round(share * n)
+    else:
+        count = check_int(test_size, "test_size", 1, "pass a count, or a share such as 0.3")
+    if not n_classes <= count <= n - 2 * n_classes:
+        raise bad_input(
+            "test_size",
+            f"between {n_classes} and {n - 2 * n_classes} test texts (of {n}, {n_classes} classes)",
+            test_size,
+            "keep some texts of every class for the test set and for the labeled pool",
+        )
+    return count
 
 
 def validation_task(task: TextTask, n: int, seeds: Sequence[int], size: int) -> TextTask:
@@ -118,6 +189,93 @@ def bert_maker(folder, n_classes: int, pad_id: int, pretrained: bool, seed: int)
 
 
 Method = Callable[[np.ndarray, int], np.ndarray]
+
+
+def text_methods(
+    task: TextTask,
+    profile,
+    counts: Sequence[int],
+    seeds: Sequence[int],
+    vectors: torch.Tensor | None = None,
+    tokenizer=None,
+    bert_folder: str | Path | None = None,
+    minilm: bool = True,
+    run_name: str = "own",
+    records: dict | None = None,
+) -> dict[str, Method]:
+    """Return notebook 07's comparison as methods of `core.label_efficiency.run_curves` for any
+    task: TF-IDF; with CBOW `vectors` (and their `tokenizer`) the bag of vectors from scratch,
+    probed and fine-tuned; with a pretrained BERT folder its probe, fine-tuning and the same
+    architecture from scratch; with `minilm` the MiniLM probe. Features are computed only for
+    the pool texts that some draw of `counts` x `seeds` uses; trained runs go to
+    artifacts/<run_name>_<method>/ and record their choice of steps in `records[method]`."""
+    recipes, records = text_recipes(profile), {} if records is None else records
+
+    def trained(name: str, make: Callable, pool_x, test_x) -> Method:
+        run_dir, choices = artifact_dir(f"{run_name}_{name}"), records.setdefault(name, {})
+        return le.trained_method(make, pool_x, test_x, task.pool_y, recipes[name], run_dir, choices)
+
+    drawn = {int(i) for n in counts for s in seeds for i in task.draw(n, s)}
+    methods = {"tfidf": tfidf_method(task)}
+    if vectors is not None:
+        methods |= bag_methods(task, profile.text_max_tokens, vectors, tokenizer, trained)
+    bert_len = profile.text_max_tokens
+    if bert_folder is not None:
+        positions = AutoConfig.from_pretrained(bert_folder).max_position_embeddings
+        bert_len = min(bert_len, positions)
+        methods |= bert_methods(task, bert_folder, bert_len, drawn, trained)
+    if minilm:
+        few = {int(i) for n in counts if n <= profile.text_minilm_max_labels for s in seeds
+               for i in task.draw(n, s)}  # fmt: skip
+        methods["minilm_probe"] = minilm_method(task, few, min(bert_len, 128))
+    return methods
+
+
+def bag_methods(task: TextTask, max_tokens: int, vectors, tokenizer, trained) -> dict[str, Method]:
+    """The bag of CBOW vectors: from random vectors ('scratch'), probed, fine-tuned."""
+    k, pad = len(task.names), tokenizer.pad_token_id
+    pool, test = (token_ids(tokenizer, t, max_tokens) for t in (task.pool_texts, task.test_texts))
+    pooled = mean_pooled(vectors, pool, pad), mean_pooled(vectors, test, pad)
+    return {
+        "scratch": trained("scratch", partial(bag_maker, vectors, k, pad, False), pool, test),
+        "cbow_probe": le.probe_method(*pooled, task.pool_y),
+        "cbow_finetuned": trained(
+            "cbow_finetuned", partial(bag_maker, vectors, k, pad, True), pool, test
+        ),
+    }
+
+
+def bert_methods(
+    task: TextTask, folder, length: int, drawn: set[int], trained
+) -> dict[str, Method]:
+    """The small BERT of `folder`: probed (features of the drawn pool texts only), fine-tuned,
+    and the same architecture from random init."""
+    k, tokenizer = len(task.names), AutoTokenizer.from_pretrained(folder)
+    pad = tokenizer.pad_token_id
+    pool, test = (token_ids(tokenizer, t, length) for t in (task.pool_texts, task.test_texts))
+    encoder = bert_maker(folder, k, pad, True, 0)().model.base_model  # no head
+    features = partial(pooled_hidden_features, encoder, pad_id=pad)
+    pool_x = pool_features(drawn, lambda d: features(pool[d]), len(task.pool_y))
+    return {
+        "bert_probe": le.probe_method(pool_x, features(test), task.pool_y),
+        "bert_finetuned": trained(
+            "bert_finetuned", partial(bert_maker, folder, k, pad, True), pool, test
+        ),
+        "bert_scratch": trained(
+            "bert_scratch", partial(bert_maker, folder, k, pad, False), pool, test
+        ),
+    }
+
+
+def minilm_method(task: TextTask, drawn: set[int], max_length: int) -> Method:
+    """The MiniLM probe (pretrained at scale), features of the drawn pool texts only."""
+    pool_x = pool_features(
+        drawn,
+        lambda d: minilm_features([task.pool_texts[i] for i in d], max_length=max_length),
+        len(task.pool_y),
+    )
+    test_x = minilm_features(task.test_texts, max_length=max_length)
+    return le.probe_method(pool_x, test_x, task.pool_y)
 
 
 def tfidf_method(task: TextTask) -> Method:

@@ -121,3 +121,95 @@ def test_run_summary_table_and_gap():
     curves = {"a": {"100": {"mean": 0.6, "std": 0.02}}, "b": {"100": {"mean": 0.5, "std": 0.01}}}
     gap, noise = fl.clearly_better(curves, "a", "b")
     assert gap == pytest.approx(0.1) and noise == pytest.approx(0.04)
+
+
+def review_texts(n=200, seed=0):
+    """Two-class toy reviews with string labels: the class words decide, the rest is noise."""
+    rng = np.random.default_rng(seed)
+    words = {"pos": "great moving superb warm funny", "neg": "dull flat boring weak tedious"}
+    common = "the film was a with its plot cast and story".split()
+    texts, labels = [], []
+    for i in range(n):
+        label = "pos" if i % 2 else "neg"
+        chosen = list(rng.choice(common, 6)) + list(rng.choice(words[label].split(), 2))
+        texts.append(" ".join(rng.permutation(chosen)) + f" number {i}")
+        labels.append(label)
+    return texts, labels
+
+
+def test_text_task_splits_stratified_seeded_and_drops_leaks():
+    texts, labels = review_texts(100)
+    task = fl.text_task(texts, labels, test_size=0.3, seed=0)
+    assert task.names == ["neg", "pos"] and len(task.test_y) == 30
+    assert sorted(np.bincount(task.test_y)) == [15, 15]
+    assert len(task.pool_y) + len(task.test_y) + task.dropped_leaks == 100
+    assert not set(task.pool_texts) & set(task.test_texts)
+    same = fl.text_task(texts, labels, test_size=30, seed=0)
+    assert same.test_texts == task.test_texts and same.pool_texts == task.pool_texts
+    assert fl.text_task(texts, labels, seed=1).test_texts != task.test_texts
+    named = fl.text_task(texts, [1 if y == "pos" else 0 for y in labels], names=["bad", "good"])
+    assert named.names == ["bad", "good"] and named.test_texts == task.test_texts
+
+
+def test_text_task_drops_pool_copies_of_test_texts():
+    texts, labels = review_texts(60)
+    task = fl.text_task(texts + [t.upper() for t in texts], labels * 2, test_size=30, seed=0)
+    tests = {t.lower() for t in task.test_texts}
+    assert task.dropped_leaks > 0 and not {t.lower() for t in task.pool_texts} & tests
+    assert len(task.pool_texts) + 30 + task.dropped_leaks == 120
+
+
+def test_text_methods_run_the_whole_comparison_on_two_string_classes(tmp_path):
+    from course_lib.text import mlm
+    from course_lib.text.tokenizer import build_tokenizer
+
+    texts, labels = review_texts(200)
+    task = fl.text_task(texts, labels, test_size=0.3, seed=0)
+    tokenizer = build_tokenizer(texts, 80)
+    bert = mlm.build_bert(len(tokenizer), 16, 1, 2, 32, tokenizer.pad_token_id)
+    bert.save_pretrained(tmp_path / "bert")
+    tokenizer.save_pretrained(tmp_path / "bert")
+    profile = SimpleNamespace(
+        text_max_tokens=16, text_finetune_epochs=1, text_min_steps=4, text_minilm_max_labels=10
+    )
+    counts, seeds, records = [10, 100], [0], {}
+    vectors = torch.randn(len(tokenizer), 8)
+    methods = fl.text_methods(
+        task, profile, counts, seeds, vectors, tokenizer, tmp_path / "bert", True, "t", records
+    )
+    assert list(methods) == [
+        "tfidf", "scratch", "cbow_probe", "cbow_finetuned", "bert_probe", "bert_finetuned",
+        "bert_scratch", "minilm_probe",
+    ]  # fmt: skip
+    at = {m: counts for m in methods} | {"minilm_probe": [10]}
+    scores, kept = le.run_curves(methods, at, seeds, task.draw, task.test_y, len(task.names))
+    curves = le.curves_of(scores)
+    assert set(kept) == set(methods) - {"minilm_probe"} and len(kept["tfidf"]) == len(task.test_y)
+    assert curves["tfidf"]["100"]["mean"] > 0.9  # the class words are in the text
+    assert set(records) == {"scratch", "cbow_finetuned", "bert_finetuned", "bert_scratch"}
+    result = le.headline(curves, "cbow_finetuned", ("tfidf", "scratch"))
+    assert result["multiplier_at_100"] > 0 and len(result["multiplier_at_100_per_seed"]) == 1
+    only_tfidf = fl.text_methods(task, profile, counts, seeds, minilm=False)
+    assert list(only_tfidf) == ["tfidf"]
+
+
+BAD = [
+    (lambda t, y: fl.text_task("one review", ["pos"]), r"^texts: expected a list of texts"),
+    (lambda t, y: fl.text_task(t, y[:-1]), r"^labels: expected one label per text"),
+    (lambda t, y: fl.text_task(t, ["pos"] * len(t)), r"^labels: expected at least 2 different"),
+    (lambda t, y: fl.text_task(t, y, test_size=0), r"^test_size: expected an int >= 1"),
+    (lambda t, y: fl.text_task(t, y, test_size=1.5), r"^test_size: expected an int"),
+    (lambda t, y: fl.text_task(t, y, test_size=59), r"^test_size: expected between 2 and 56"),
+    (lambda t, y: fl.text_task(t, y, names=["a"]), r"^names: expected 2 class names"),
+    (lambda t, y: fl.text_task(t, y, seed=0.5), r"^seed: expected an int"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BAD)
+def test_text_task_refuses_bad_input(call, match):
+    from course_lib.core.validate import BadInput
+
+    texts, labels = review_texts(60)
+    with pytest.raises(BadInput, match=match) as caught:
+        call(texts, labels)
+    assert "Fix: " in str(caught.value)
