@@ -62,8 +62,10 @@ PRECISIONS = ("auto", "no", "bf16")
 LOCK_NAME = "train.lock"
 KEEP_CHECKPOINTS = 2  # the newest and one older to fall back on if the newest is damaged
 CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)-step(\d+)")
-SAVE_ONLY_AT_THE_END = "pass a number of steps >= 1 (max_steps or more saves only at the end)"
+SAVE_AT_THE_END = "pass a number of steps >= 1 (max_steps or more saves only at the end)"
+EVAL_AT_THE_END = "pass 0 to evaluate only at the end"
 NO_CLIP = "pass None to train without clipping"
+NO_DECAY = "pass 0 for no weight decay"
 
 
 class CheckpointDamaged(RuntimeError):
@@ -95,10 +97,10 @@ class TrainConfig:
         if not isinstance(self.run_dir, str | os.PathLike) or not str(self.run_dir):
             raise bad_input("run_dir", "a folder path", self.run_dir, "pass a Path or a str")
         self.run_dir = Path(self.run_dir)
-        check_int(self.max_steps, "max_steps", 1)
-        check_number(self.lr, "lr", 0, open_low=True, fix="pass a learning rate > 0, e.g. 1e-3")
-        check_number(self.weight_decay, "weight_decay", 0, fix="pass 0 for no weight decay")
-        check_int(self.warmup_steps, "warmup_steps", 0)
+        self.max_steps = check_int(self.max_steps, "max_steps", 1)
+        self.lr = check_number(self.lr, "lr", 0, open_low=True, fix="pass a rate > 0, e.g. 1e-3")
+        self.weight_decay = check_number(self.weight_decay, "weight_decay", 0, fix=NO_DECAY)
+        self.warmup_steps = check_int(self.warmup_steps, "warmup_steps", 0)
         if self.warmup_steps >= self.max_steps:
             raise bad_input(
                 "warmup_steps",
@@ -107,17 +109,21 @@ class TrainConfig:
                 "warm up for fewer steps than the run has",
             )
         check_choice(self.schedule, "schedule", SCHEDULES)
-        check_int(self.eval_every, "eval_every", 0, fix="pass 0 to evaluate only at the end")
-        check_int(self.checkpoint_every, "checkpoint_every", 1, fix=SAVE_ONLY_AT_THE_END)
-        check_int(self.log_every, "log_every", 1)
+        self.eval_every = check_int(self.eval_every, "eval_every", 0, fix=EVAL_AT_THE_END)
+        self.checkpoint_every = check_int(
+            self.checkpoint_every, "checkpoint_every", 1, fix=SAVE_AT_THE_END
+        )
+        self.log_every = check_int(self.log_every, "log_every", 1)
         self.check_options()
 
     def check_options(self) -> None:
         """Check the optional fields (clipping, precision, seed, best-weights selection, extra)."""
         if self.grad_clip is not None:
-            check_number(self.grad_clip, "grad_clip", 0, open_low=True, fix=NO_CLIP)
+            self.grad_clip = check_number(
+                self.grad_clip, "grad_clip", 0, open_low=True, fix=NO_CLIP
+            )
         check_choice(self.mixed_precision, "mixed_precision", PRECISIONS)
-        check_int(self.seed, "seed", 0)
+        self.seed = check_int(self.seed, "seed", 0)
         if not isinstance(self.live_plot, bool):
             raise bad_input("live_plot", "True or False", self.live_plot, "pass a bool")
         if self.select_best is not None and not (
@@ -129,7 +135,7 @@ class TrainConfig:
                 self.select_best,
                 "pass e.g. 'val_loss'",
             )
-        check_int(self.patience, "patience", 0, fix="pass 0 to never stop early")
+        self.patience = check_int(self.patience, "patience", 0, fix="pass 0 to never stop early")
         if self.patience and not (self.select_best and self.eval_every):
             raise bad_input(
                 "patience",
@@ -137,6 +143,8 @@ class TrainConfig:
                 self.patience,
                 "early stopping needs select_best and eval_every; set them or pass patience=0",
             )
+        if not isinstance(self.extra, dict):
+            raise bad_input("extra", "a dict", self.extra, "pass a dict (or leave it out)")
         try:
             json.dumps(self.extra)
         except (TypeError, ValueError):
@@ -146,8 +154,6 @@ class TrainConfig:
                 self.extra,
                 "convert paths and arrays to str or lists",
             ) from None
-        if not isinstance(self.extra, dict):
-            raise bad_input("extra", "a dict", self.extra, "pass a dict (or leave it out)")
 
     def as_record(self) -> dict:
         """Return the config as JSON-ready values (paths as folder names)."""
@@ -328,18 +334,18 @@ def decode_bytes(text: str) -> torch.Tensor:
 
 
 def loader_generators(loader) -> list[torch.Generator]:
-    """Return the distinct torch.Generators a loader shuffles with (its own, its sampler's)."""
-    found, seen = [], set()
-    parts = [loader, getattr(loader, "base_dataloader", None)]
-    for part in list(parts):
-        parts += [getattr(part, "sampler", None), getattr(part, "batch_sampler", None)]
-    parts += [getattr(p, "sampler", None) for p in parts] + [
-        getattr(loader, "synchronized_generator", None)
-    ]
+    """Return the distinct torch.Generators a (prepared) loader shuffles with, in a fixed order."""
+    base = getattr(loader, "base_dataloader", loader)
+    parts = [loader, base, getattr(loader, "synchronized_generator", None)]
+    for owner in (loader, base):
+        batches = getattr(owner, "batch_sampler", None)
+        inner = getattr(batches, "batch_sampler", None)  # accelerate's shards wrap the original
+        parts += [getattr(owner, "sampler", None), batches, getattr(batches, "sampler", None)]
+        parts.append(getattr(inner, "sampler", None))
+    found = []
     for part in parts:
         generator = part if isinstance(part, torch.Generator) else getattr(part, "generator", None)
-        if isinstance(generator, torch.Generator) and id(generator) not in seen:
-            seen.add(id(generator))
+        if isinstance(generator, torch.Generator) and all(generator is not g for g in found):
             found.append(generator)
     return found
 
@@ -387,13 +393,13 @@ class BatchStream:
         start and the random states before the last fetch (stream_record() makes it JSON)."""
         return {
             "epoch": self.epoch,
-            "index": self.index if self.batches is not None else 0,
+            "index": self.index,
             "epoch_generators": self.epoch_generators,
             "before_last": self.before_last,
         }
 
     def restore(self, state: dict) -> None:
-        """Go back to a stream_record() by replaying the epoch's batches (no training, no skipped draws)."""
+        """Go back to a stream_record() by replaying the epoch's batches up to it."""
         self.epoch = state["epoch"]
         for generator, saved in zip(self.generators, state["epoch_generators"], strict=True):
             generator.set_state(decode_bytes(saved))
@@ -402,9 +408,8 @@ class BatchStream:
         self.start_epoch()
         for _ in range(state["index"] - 1):
             next(self.batches)
-        set_rng_states(
-            rng_from_json(state["before_last"])
-        )  # the look-ahead batch sees the states it saw
+        self.before_last = rng_from_json(state["before_last"])
+        set_rng_states(self.before_last)  # the loader's look-ahead batch sees what it saw
         next(self.batches)
         self.index = state["index"]
 
@@ -464,12 +469,13 @@ def manifest_problem(folder: Path) -> str | None:
     """Return what is wrong with a checkpoint folder's files, or None when they are intact."""
     try:
         entries = json.loads((folder / "manifest.json").read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+        expected = {name: (int(size), str(digest)) for name, (size, digest) in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return "manifest.json is missing or unreadable"
     for name in ("train_state.json", "resume_0.json"):
-        if name not in entries:
+        if name not in expected:
             return f"manifest.json does not list {name}"
-    for name, (size, digest) in entries.items():
+    for name, (size, digest) in expected.items():
         path = folder / name
         if not path.is_file():
             return f"{name} is missing"
@@ -496,8 +502,9 @@ def publish(partial: Path, final: Path) -> None:
 
 def checkpoint_folders(run_dir: Path) -> list[Path]:
     """Return the complete checkpoint folders of a run, newest first."""
-    found = [(CHECKPOINT_NAME.fullmatch(p.name), p) for p in Path(run_dir).glob("checkpoint-*")]
-    return [p for m, p in sorted(found, key=lambda f: -int(f[0][1]) if f[0] else 0) if m]
+    found = [p for p in Path(run_dir).glob("checkpoint-*") if CHECKPOINT_NAME.fullmatch(p.name)]
+    number = lambda folder: int(CHECKPOINT_NAME.fullmatch(folder.name)[1])  # noqa: E731
+    return sorted((p for p in found if p.is_dir()), key=number, reverse=True)
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -606,6 +613,8 @@ def load_checkpoint(
             state = json.loads((folder / "train_state.json").read_text())
             if state["config"] != json.loads(json.dumps(config.as_record())):  # tuples: lists
                 say(accelerator, f"{config.run_dir.name}: the config changed; starting afresh")
+                if accelerator.is_main_process:  # the other run's best weights are not ours
+                    (config.run_dir / "best.pt").unlink(missing_ok=True)
                 return 0, new_history(), []
             try:
                 restore(accelerator, config, folder, stream, state)
@@ -750,95 +759,133 @@ def train(
 
 def run(accelerator, parts, loss_fn, config: TrainConfig, eval_fn, progress: bool) -> dict:
     """The loop of train(), on prepared (model, optimizer, loader, scheduler)."""
-    model, optimizer, loader, scheduler = parts
-    stream = BatchStream(loader, config.seed)
-    step, history, running = load_checkpoint(accelerator, config, stream)
-    if step >= config.max_steps or history.get("stopped_early"):
-        return history
-    if step:
-        say(accelerator, f"{config.run_dir.name}: resuming from step {step} of {config.max_steps}")
-    plot = LivePlot(config.live_plot and accelerator.is_main_process)
-    plot_every = max(config.log_every, config.max_steps // 25)
-    bar = tqdm(
-        total=config.max_steps,
-        initial=step,
-        desc=config.run_dir.name,
-        disable=not (progress and accelerator.is_main_process),
-    )
-    model.train()
-    started = time.perf_counter()
-    snapshot = {"step": step, "rng": rng_states(), "stream": stream.state()}
-    updating = False
+    state = RunState(accelerator, parts, config)
+    if state.step >= config.max_steps or state.history.get("stopped_early"):
+        return state.history
+    if state.step:
+        say(
+            accelerator,
+            f"{config.run_dir.name}: resuming from step {state.step} of {config.max_steps}",
+        )
+    state.show(progress)
     try:
         with StopSignals() as stop:
-            while step < config.max_steps:
+            while state.step < config.max_steps:
                 stop.check()
-                batch = next(stream)
-                with accelerator.autocast():
-                    loss = loss_fn(model, batch)
-                check_loss(loss, step)
-                accelerator.backward(loss)
-                if config.grad_clip:
-                    accelerator.clip_grad_norm_(model.parameters(), config.grad_clip)
-                updating = True  # from here to the end of the step the state is in between
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                step += 1
-                running.append(loss.item())
-                history["samples"] += batch_size_of(batch) * accelerator.num_processes
-                if step % config.log_every == 0 or step == config.max_steps:
-                    history["step"].append(step)
-                    history["loss"].append(sum(running) / len(running))
-                    history["lr"].append(scheduler.get_last_lr()[0])
-                    bar.set_postfix(**last_loss(history))
-                    running = []
-                if eval_fn and config.eval_every and step % config.eval_every == 0:
-                    scores = evaluate(model, eval_fn, step, history)
-                    bar.set_postfix(**last_loss(history), **scores)
-                    if config.select_best and track_best(model, accelerator, config, step, history):
-                        history["stopped_early"] = step
-                        bar.update(1)
-                        break
-                if step % plot_every == 0:
-                    plot.update(history)
-                bar.update(1)
-                snapshot = {"step": step, "rng": rng_states(), "stream": stream.state()}
-                if step % config.checkpoint_every == 0 and step < config.max_steps:
-                    history["seconds"] += time.perf_counter() - started
-                    started = time.perf_counter()
-                    save_checkpoint(accelerator, config, snapshot | current(history, running))
-                updating = False
+                state.update(loss_fn)
+                if state.after_update(eval_fn):
+                    break
     except KeyboardInterrupt:
-        bar.close()
-        plot.close()
-        if updating:  # stopped inside an update: its state is neither step's
-            print(f"interrupted during step {step}: the last checkpoint stands; run it again")
-            raise
-        history["seconds"] += time.perf_counter() - started
-        save_checkpoint(accelerator, config, snapshot | current(history, running))
-        print(f"interrupted at step {step}: checkpoint saved; run the cell again to resume")
+        state.interrupted()
         raise
-    history["seconds"] += time.perf_counter() - started
-    if eval_fn and (not history["eval"] or history["eval"][-1]["step"] != step):
-        evaluate(model, eval_fn, step, history)
-        if config.select_best:
-            track_best(model, accelerator, config, step, history)
-    if config.select_best:  # finish with the best weights seen, not the last ones
-        accelerator.wait_for_everyone()
-        best = torch.load(config.run_dir / "best.pt", weights_only=True)
-        accelerator.unwrap_model(model).load_state_dict(best)
-    plot.update(history)
-    plot.close()
-    bar.close()
-    final = {"step": step, "rng": rng_states(), "stream": stream.state()}
-    save_checkpoint(accelerator, config, final | current(history, running))
-    return history
+    state.finish(eval_fn)
+    return state.history
 
 
-def current(history: dict, running: list) -> dict:
-    """Return the history and the losses not yet logged, for a checkpoint."""
-    return {"history": history, "running": list(running)}
+class RunState:
+    """A run in progress: its prepared parts, its step, history and data stream, its display."""
+
+    def __init__(self, accelerator: Accelerator, parts: tuple, config: TrainConfig) -> None:
+        self.accelerator, self.config = accelerator, config
+        self.model, self.optimizer, loader, self.scheduler = parts
+        self.stream = BatchStream(loader, config.seed)
+        self.step, self.history, self.running = load_checkpoint(accelerator, config, self.stream)
+        self.snapshot, self.updating = self.position(), False
+        self.started, self.bar, self.plot = time.perf_counter(), None, None
+
+    def position(self) -> dict:
+        """Return where the run is: its step, every random state and the data stream's state."""
+        return {"step": self.step, "rng": rng_states(), "stream": self.stream.state()}
+
+    def show(self, progress: bool) -> None:
+        """Start the progress bar and the live plot (main process only)."""
+        main = self.accelerator.is_main_process
+        self.plot = LivePlot(self.config.live_plot and main)
+        self.bar = tqdm(
+            total=self.config.max_steps,
+            initial=self.step,
+            desc=self.config.run_dir.name,
+            disable=not (progress and main),
+        )
+        self.model.train()
+        self.started = time.perf_counter()
+
+    def save(self, position: dict) -> None:
+        """Save a checkpoint of `position` with the history and the losses not yet logged."""
+        self.history["seconds"] += time.perf_counter() - self.started
+        self.started = time.perf_counter()
+        extra = {"history": self.history, "running": list(self.running)}
+        save_checkpoint(self.accelerator, self.config, position | extra)
+
+    def update(self, loss_fn: Callable) -> None:
+        """Take one optimisation step on the next batch."""
+        batch = next(self.stream)
+        with self.accelerator.autocast():
+            loss = loss_fn(self.model, batch)
+        check_loss(loss, self.step)
+        self.accelerator.backward(loss)
+        if self.config.grad_clip:
+            self.accelerator.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.updating = True  # until the step is recorded, the state is neither step's
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        self.running.append(loss.item())
+        self.history["samples"] += batch_size_of(batch) * self.accelerator.num_processes
+
+    def after_update(self, eval_fn: Callable | None) -> bool:
+        """Log, evaluate, plot and checkpoint as the config says; return True to stop early."""
+        config, step, history = self.config, self.step, self.history
+        if step % config.log_every == 0 or step == config.max_steps:
+            history["step"].append(step)
+            history["loss"].append(sum(self.running) / len(self.running))
+            history["lr"].append(self.scheduler.get_last_lr()[0])
+            self.bar.set_postfix(**last_loss(history))
+            self.running = []
+        if eval_fn and config.eval_every and step % config.eval_every == 0:
+            scores = evaluate(self.model, eval_fn, step, history)
+            self.bar.set_postfix(**last_loss(history), **scores)
+            if config.select_best and track_best(
+                self.model, self.accelerator, config, step, history
+            ):
+                history["stopped_early"] = step
+                self.bar.update(1)
+                return True
+        if step % max(config.log_every, config.max_steps // 25) == 0:
+            self.plot.update(history)
+        self.bar.update(1)
+        self.snapshot = self.position()
+        if step % config.checkpoint_every == 0 and step < config.max_steps:
+            self.save(self.snapshot)
+        self.updating = False
+        return False
+
+    def interrupted(self) -> None:
+        """Save the last whole step after a KeyboardInterrupt (none when it came mid-update)."""
+        self.bar.close()
+        self.plot.close()
+        if self.updating:
+            print(f"interrupted during step {self.step}: the last checkpoint stands; run it again")
+            return
+        self.save(self.snapshot)
+        print(f"interrupted at step {self.step}: checkpoint saved; run the cell again to resume")
+
+    def finish(self, eval_fn: Callable | None) -> None:
+        """Evaluate the last step, keep the best weights if asked, save the final checkpoint."""
+        model, config, history = self.model, self.config, self.history
+        if eval_fn and (not history["eval"] or history["eval"][-1]["step"] != self.step):
+            evaluate(model, eval_fn, self.step, history)
+            if config.select_best:
+                track_best(model, self.accelerator, config, self.step, history)
+        if config.select_best:  # finish with the best weights seen, not the last ones
+            self.accelerator.wait_for_everyone()
+            best = torch.load(config.run_dir / "best.pt", weights_only=True)
+            self.accelerator.unwrap_model(model).load_state_dict(best)
+        self.plot.update(history)
+        self.plot.close()
+        self.bar.close()
+        self.save(self.position())
 
 
 def last_loss(history: dict) -> dict:

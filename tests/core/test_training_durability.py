@@ -104,6 +104,14 @@ def interrupted_run(run_dir: Path, stop_at: int) -> None:
         train(model, loader, stopping, config, eval_fn=script.eval_fn, progress=False)
 
 
+def test_interrupted_again_right_after_resuming_still_matches(tmp_path, uninterrupted):
+    run_dir = tmp_path / "run"
+    interrupted_run(run_dir, stop_at=14)  # saves step 13, mid-epoch and between two logs
+    interrupted_run(run_dir, stop_at=1)  # stopped in the first step after resuming: step 13 again
+    history, _ = train_in_process(run_dir)
+    assert comparable(history) == comparable(uninterrupted[0])
+
+
 def truncate(folder: Path) -> None:
     """Cut the weights file in half."""
     path = folder / "model.safetensors"
