@@ -78,7 +78,8 @@ def bm25_scores(queries: Sequence[str], items: Sequence[str]) -> np.ndarray:
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(items, stopwords="en", show_progress=False), show_progress=False)
     tokens = bm25s.tokenize(queries, stopwords="en", return_ids=False, show_progress=False)
-    return np.stack([retriever.get_scores(q) for q in tokens]).astype(np.float32)
+    empty = np.zeros(len(items), dtype=np.float32)  # a query of stop words only matches nothing
+    return np.stack([retriever.get_scores(q) if q else empty for q in tokens]).astype(np.float32)
 
 
 def tfidf_scores(queries: Sequence[str], items: Sequence[str]) -> np.ndarray:
