@@ -12,6 +12,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
 from course_lib.core.probe import fit_probe
+from course_lib.core.validate import check_texts
 from course_lib.data.sources import minilm_path
 
 TFIDF_C_GRID = (1.0, 10.0, 100.0, 1000.0)
@@ -19,20 +20,22 @@ TFIDF_C_GRID = (1.0, 10.0, 100.0, 1000.0)
 
 def tfidf_predict(train_texts: Sequence[str], train_y, test_texts: Sequence[str], seed: int = 0):
     """Fit TF-IDF on the labeled texts + the course's probe (C chosen on a holdout); predict."""
+    train_texts = check_texts(train_texts, "train_texts", min_count=0)
+    test_texts = check_texts(test_texts, "test_texts")
     if len(train_texts) != len(train_y) or not len(train_texts):
         raise ValueError(
             f"expected as many labels as texts, got {len(train_y)} and {len(train_texts)}"
         )
     vectorizer = TfidfVectorizer(sublinear_tf=True)
-    x = vectorizer.fit_transform(list(train_texts))
+    x = vectorizer.fit_transform(train_texts)
     model = fit_probe(x, np.asarray(train_y), TFIDF_C_GRID, seed)
-    return model.predict(vectorizer.transform(list(test_texts)))
+    return model.predict(vectorizer.transform(test_texts))
 
 
 def token_ids(tokenizer, texts: Sequence[str], max_length: int) -> torch.Tensor:
     """Return padded token ids (n, max_length) without special tokens, for bag-of-words models."""
     encoded = tokenizer(
-        list(texts),
+        check_texts(texts, "texts"),
         add_special_tokens=False,
         truncation=True,
         max_length=max_length,
@@ -129,6 +132,7 @@ def minilm_features(
     texts: Sequence[str], batch_size: int = 64, max_length: int = 256
 ) -> np.ndarray:
     """Return all-MiniLM-L6-v2 sentence embeddings (mean-pooled, 384-d) of `texts`."""
+    texts = check_texts(texts, "texts")
     tokenizer, model = minilm()
     order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
     chunks = []

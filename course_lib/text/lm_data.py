@@ -23,7 +23,7 @@ def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
         raise ValueError(f"seq_len must be at least 8, got {seq_len}")
     if len(texts) == 0:
         raise ValueError("texts is empty: expected at least one document")
-    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    ids = tokenizer(check_texts(texts, "texts"), add_special_tokens=False)["input_ids"]
     stream: list[int] = []
     for doc in ids:
         stream.extend(doc)

@@ -37,7 +37,7 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         special_tokens=list(SPECIAL_TOKENS),
         show_progress=False,
     )
-    tok.train_from_iterator(list(texts), trainer=trainer)
+    tok.train_from_iterator(check_texts(texts, "texts"), trainer=trainer)
     tok.model = models.WordPiece(  # same vocabulary, ids that do not depend on the run
         vocab=canonical_ids(tok.get_vocab()), unk_token="[UNK]", max_input_chars_per_word=100
     )

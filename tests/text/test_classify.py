@@ -85,3 +85,32 @@ def test_minilm_features_keep_the_input_order():
     features = minilm_features(texts, batch_size=2)
     assert features.shape == (3, 384)
     np.testing.assert_allclose(features[1], minilm_features([texts[1]])[0], atol=1e-4)
+
+
+def test_two_classes_with_string_names_go_through_tfidf():
+    from course_lib.data.own import encode_labels
+
+    texts, labels = corpus(10, 0)
+    keep = labels < 2
+    two = [t for t, k in zip(texts, keep, strict=True) if k]
+    y, names = encode_labels(["water" if label == 0 else "sport" for label in labels[keep]])
+    assert names == ["sport", "water"]
+    predicted = tfidf_predict(two, y, two, seed=0)
+    assert set(predicted) <= {0, 1} and (predicted == y).mean() > 0.9
+
+
+BAD = [
+    (lambda: tfidf_predict("the river", [0], ["a"]), r"^train_texts: expected a list of texts"),
+    (lambda: tfidf_predict(["a", "b"], [0, 1], "one text"), r"^test_texts: expected a list of"),
+    (lambda: tfidf_predict(["a", 2], [0, 1], ["a"]), r"^train_texts: expected a list of strings"),
+    (lambda: minilm_features("one text"), r"^texts: expected a list of texts"),
+    (lambda: minilm_features([]), r"^texts: expected at least 1 texts"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BAD)
+def test_a_string_is_not_read_as_a_list_of_texts(call, match):
+    from course_lib.core.validate import BadInput
+
+    with pytest.raises(BadInput, match=match):
+        call()

@@ -110,3 +110,13 @@ def test_bad_arguments_are_refused_with_a_fix(call, match):
     with pytest.raises(BadInput, match=match) as caught:
         call(tk)
     assert "Fix: " in str(caught.value)
+
+
+def test_a_string_is_refused_not_read_character_by_character():
+    from course_lib.core.validate import BadInput
+    from course_lib.text.lm_data import pack_blocks
+
+    with pytest.raises(BadInput, match=r"^texts: expected a list of texts"):
+        train_wordpiece("the cat sat on the mat", 100)
+    with pytest.raises(BadInput, match=r"^texts: expected a list of texts"):
+        pack_blocks(build_tokenizer(TEXTS, 120), "the cat sat on the mat", 8)
