@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.metrics import classification_scores
 from course_lib.core.training import TrainConfig, plot_history, train
+from course_lib.core.validate import bad_input
 from course_lib.data.splits import labeled_holdout
 
 
@@ -194,7 +195,7 @@ def fit_classifier(
     `make_model()` on all of them for that many steps; return (model, record of the choice)."""
     if len(x) != len(y) or len(y) < 2:
         raise ValueError(f"expected matching examples and labels (>= 2), got {len(x)} / {len(y)}")
-    y = torch.as_tensor(y, dtype=torch.long)
+    y = class_ids(y)
     n_classes = n_classes or int(y.max()) + 1
     fit, val = labeled_holdout(y.numpy(), 0.2, seed)
     budget = recipe.steps_for(len(fit))
@@ -231,6 +232,19 @@ def fit_classifier(
         progress=progress,
     )
     return model.eval(), record | {"steps": steps, "recipe": asdict(recipe)}
+
+
+def class_ids(y) -> torch.Tensor:
+    """Return labels as a long tensor of class ids; BadInput for names, floats or negatives."""
+    array = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    if array.dtype.kind not in "iu" or (array.size and array.min() < 0):
+        raise bad_input(
+            "y",
+            "class ids: ints 0..k-1",
+            y,
+            "turn class names into ids first: ids, names = course_lib.data.own.encode_labels(y)",
+        )
+    return torch.as_tensor(array, dtype=torch.long)
 
 
 def plot_fit(history: dict, ax: plt.Axes | None = None, title: str = "") -> plt.Axes:

@@ -151,9 +151,11 @@ def run_curves(
     draw: Callable[[int, int], np.ndarray],
     y_test: np.ndarray,
     n_classes: int,
+    keep_at: int = 100,
 ) -> tuple[dict, dict]:
     """Run every method at its label counts and seeds on the same draws; score each on the test
-    set once. Return ({method: {n: [scores per seed]}}, {method: predictions at 100, seed 0})."""
+    set once. Return ({method: {n: [scores per seed]}}, {method: predictions at `keep_at` labels,
+    first seed})."""
     scores, kept = {m: {} for m in methods}, {}
     for n in sorted({n for m in methods for n in counts[m]}):
         tick, line = time.perf_counter(), []
@@ -165,7 +167,7 @@ def run_curves(
                 scores[method].setdefault(n, []).append(
                     classification_scores(y_test, predicted, n_classes)
                 )
-                if n == 100 and seed == seeds[0]:
+                if n == keep_at and seed == seeds[0]:
                     kept[method] = predicted
             line.append(f"{method} {np.mean([s['macro_f1'] for s in scores[method][n]]):.3f}")
         print(f"{n:5d} labels: " + "  ".join(line) + f"  ({time.perf_counter() - tick:.0f} s)")
@@ -193,12 +195,12 @@ def multipliers_per_seed(
     scratch: str = "scratch",
 ) -> dict[str, list]:
     """Return the multipliers of every seed (each seed's curves read on their own)."""
-    per_seed = {"multiplier_at_100_per_seed": [], "multiplier_vs_best_baseline_per_seed": []}
+    per_seed = {f"multiplier_at_{at}_per_seed": [], "multiplier_vs_best_baseline_per_seed": []}
     per_seed |= {"lower_bound_per_seed": []}
     for seed in range(len(curves[method][str(at)]["seeds"])):
         one = {m: seed_curve(curves[m], seed) for m in {method, scratch, *baselines}}
         result = multipliers(one, method, baselines, at, scratch)
-        per_seed["multiplier_at_100_per_seed"].append(result[f"multiplier_at_{at}"])
+        per_seed[f"multiplier_at_{at}_per_seed"].append(result[f"multiplier_at_{at}"])
         per_seed["multiplier_vs_best_baseline_per_seed"].append(
             result["multiplier_vs_best_baseline"]
         )
@@ -230,12 +232,13 @@ def headline(
     method: str,
     baselines: Sequence[str],
     scratch: str = "scratch",
+    at: int = 100,
 ) -> dict:
-    """Return the multipliers of the pre-registered `method` (mean curves and every seed) and
-    print them with their range."""
-    result = multipliers(curves, method, baselines, 100, scratch)
-    result |= multipliers_per_seed(curves, method, baselines, 100, scratch)
-    for key in ("multiplier_at_100", "multiplier_vs_best_baseline"):
+    """Return the multipliers of the pre-registered `method` at `at` labels (mean curves and
+    every seed) and print them with their range."""
+    result = multipliers(curves, method, baselines, at, scratch)
+    result |= multipliers_per_seed(curves, method, baselines, at, scratch)
+    for key in (f"multiplier_at_{at}", "multiplier_vs_best_baseline"):
         seeds = result[f"{key}_per_seed"]
         bound = (
             " (lower bound: the baseline never got there)"

@@ -102,3 +102,22 @@ def test_a_finished_run_is_reloaded_and_a_changed_one_retrained(tmp_path, capsys
     other_x = x + 1.0  # other examples: the saved run must not be reused
     fit_classifier(Linear, other_x, y, recipe, tmp_path / "run")
     assert "config changed" in capsys.readouterr().out
+
+
+def test_class_names_are_refused_with_the_fix(tmp_path):
+    from course_lib.core.validate import BadInput
+
+    x, _ = blobs(6, 0)
+    for y in (["pos", "neg"] * 3, np.array([0.0, 1.0] * 3), [0, -1] * 3):
+        with pytest.raises(BadInput, match=r"^y: expected class ids.*encode_labels"):
+            fit_classifier(Linear, x, y, Recipe(lr=0.1), tmp_path)
+
+
+def test_two_classes_train(tmp_path):
+    x, y = blobs(40, 0)
+    keep = y < 2
+    recipe = Recipe(lr=0.05, epochs=5, batch_size=8, min_steps=20)
+    model, record = fit_classifier(Linear, x[keep], y[keep], recipe, tmp_path / "two", n_classes=2)
+    tx, ty = blobs(90, 1)
+    two = ty < 2
+    assert record["val"] >= 2 and (predict(model, tx[two]) == ty[two].numpy()).mean() > 0.9

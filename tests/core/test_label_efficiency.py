@@ -100,3 +100,20 @@ def test_run_curves_scores_every_method_on_the_same_draws():
     assert sorted(scores["a"]) == [10, 100] and sorted(scores["b"]) == [100]
     assert scores["a"][100][0]["accuracy"] == 1.0 and set(kept) == {"a", "b"}
     assert seen.count((100, 0, tuple(range(100)))) == 2  # both methods saw the same draw
+
+
+def test_headline_and_kept_predictions_at_another_label_count():
+    import numpy as np
+
+    curves = {
+        "pretrained": le.summarize({30: [0.6, 0.8]}),
+        "scratch": le.summarize({30: [0.4, 0.5], 300: [0.6, 0.9]}),
+    }
+    head = le.headline(curves, "pretrained", ["scratch"], at=30)
+    assert head["multiplier_at_30_per_seed"] == pytest.approx([10.0, 10**1.75 / 10])
+    assert "multiplier_at_100" not in head
+    _, kept = le.run_curves(
+        {"a": lambda idx, seed: np.ones(3, int)}, {"a": [10, 30]}, [0], lambda n, s: np.arange(n),
+        np.ones(3, int), 2, keep_at=30,
+    )  # fmt: skip
+    assert list(kept) == ["a"]
