@@ -55,6 +55,7 @@ def positive_indices(n: int) -> torch.Tensor:
 
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
     """Return the NT-Xent loss (mean over the 2N views) of two batches of projected views."""
+    check_views(z1, z2)
     temperature = check_temperature(temperature)
     sim = similarity_matrix(z1.float(), z2.float()) / temperature
     self_pairs = torch.eye(sim.shape[0], dtype=torch.bool, device=sim.device)
@@ -64,6 +65,7 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> tor
 
 def contrastive_accuracy(z1: torch.Tensor, z2: torch.Tensor) -> float:
     """Return the fraction of views whose most similar other view is their partner."""
+    check_views(z1, z2)
     with torch.no_grad():
         sim = similarity_matrix(z1.float(), z2.float()).fill_diagonal_(float("-inf"))
         hits = sim.argmax(dim=1).cpu() == positive_indices(z1.shape[0])
@@ -72,6 +74,7 @@ def contrastive_accuracy(z1: torch.Tensor, z2: torch.Tensor) -> float:
 
 def hardest_negative_share(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> float:
     """Return the mean share of the negatives' softmax weight that goes to the most similar one."""
+    check_views(z1, z2)
     temperature = check_temperature(temperature)
     sim = similarity_matrix(z1, z2) / temperature
     mask = torch.eye(len(sim), dtype=torch.bool)

@@ -48,7 +48,7 @@ def index_classes(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.
         raise bad_input("n_classes", "integer labels", y_true, fix)
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.min() < 0 or y.max() >= n_classes:
-            expected = f"class indices in 0..{n_classes - 1} (n_classes={n_classes})"
+            expected = f"class indices in 0..{n_classes - 1} (n_classes={n_classes}), not {y.min()}..{y.max()}"
             fix = "raise n_classes to the true number of classes, or fix the labels"
             raise bad_input(name, expected, y, fix)
     return np.arange(n_classes)
@@ -138,7 +138,8 @@ def plot_confusion(y_true: Sequence, y_pred: Sequence, class_names=None, ax=None
 def seed_summary(values: Sequence[float]) -> dict:
     """Return {'mean', 'std', 'seeds'} of one score measured over several seeds (JSON-ready)."""
     if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray) or not len(values):
-        raise bad_input("values", "a non-empty list of scores, one per seed", values, "pass them")
+        fix = "pass one score per seed, e.g. [0.71, 0.69, 0.73]"
+        raise bad_input("values", "a non-empty list of scores, one per seed", values, fix)
     values = [
         check_number(v, f"values[{i}]", fix="drop or re-run that seed's NaN score")
         for i, v in enumerate(values)

@@ -52,18 +52,19 @@ def check_number(
     high: float | None = None,
     fix: str = "",
     open_low: bool = False,
+    open_high: bool = False,
 ) -> float:
-    """Return `value` as a float if it is a finite number in [low, high] ((low, high] when
-    open_low); raise BadInput otherwise."""
+    """Return `value` as a float if it is a finite number in [low, high] (either end left out
+    when open_low / open_high); raise BadInput otherwise."""
     lo = "" if low is None else f"{'>' if open_low else '>='} {low}"
-    hi = "" if high is None else f"<= {high}"
+    hi = "" if high is None else f"{'<' if open_high else '<='} {high}"
     expected = "a finite number" + (f" {lo}" if lo else "") + (f" and {hi}" if lo and hi else hi)
     ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
     if ok:
         value = float(value)
         ok = np.isfinite(value)
         ok = ok and (low is None or (value > low if open_low else value >= low))
-        ok = ok and (high is None or value <= high)
+        ok = ok and (high is None or (value < high if open_high else value <= high))
     if not ok:
         raise bad_input(name, expected.strip(), value, fix or f"pass a number {lo} {hi}".strip())
     return value
@@ -189,7 +190,8 @@ def check_pixels(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     if images.dtype == torch.uint8:
         return images
     if not images.is_floating_point():
-        raise bad_input(name, "uint8 (0-255) or float (0-1) pixels", images, ".to(torch.uint8)")
+        fix = "convert 0-255 integers with .to(torch.uint8)"
+        raise bad_input(name, "uint8 (0-255) or float (0-1) pixels", images, fix)
     low, high = images.min().item(), images.max().item()
     if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-4 or high > 1 + 1e-4:
         raise bad_input(

@@ -107,9 +107,7 @@ def labeled_holdout(
         raise bad_input("labels", "some labels to hold a fraction out of", labels, fix)
     labels = check_labels(labels, "labels")
     fix = "hold out a share between 0 and 1, e.g. 0.2"
-    fraction = check_number(fraction, "fraction", 0, 1, fix, open_low=True)
-    if fraction == 1.0:
-        raise bad_input("fraction", "a share below 1 (something to fit on)", fraction, fix)
+    fraction = check_number(fraction, "fraction", 0, 1, fix, open_low=True, open_high=True)
     seed = check_int(seed, "seed", 0)
     if np.unique(labels, return_counts=True)[1].min() < 2:
         return list(range(len(labels))), []

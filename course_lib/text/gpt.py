@@ -37,7 +37,10 @@ def build_gpt(
     for name, value in (("bos_token_id", bos_token_id), ("eos_token_id", eos_token_id)):
         if value is not None and not (isinstance(value, int) and 0 <= value < vocab_size):
             raise bad_input(
-                name, f"None or an id in 0..{vocab_size - 1}", value, "pass the tokenizer's"
+                name,
+                f"None or an id in 0..{vocab_size - 1}",
+                value,
+                "use the ids of the model's tokenizer",
             )
     torch.manual_seed(check_int(seed, "seed", 0))
     return GPT2LMHeadModel(

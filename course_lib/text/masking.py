@@ -84,10 +84,7 @@ def check_mask_args(
 def check_mask_prob(mask_prob: float) -> float:
     """Return mask_prob if it is a number strictly between 0 and 1."""
     fix = "pick a share of tokens to mask between 0 and 1, e.g. 0.15 (BERT)"
-    mask_prob = check_number(mask_prob, "mask_prob", 0, 1, fix, open_low=True)
-    if mask_prob == 1.0:
-        raise bad_input("mask_prob", "a share below 1 (some context must stay)", mask_prob, fix)
-    return mask_prob
+    return check_number(mask_prob, "mask_prob", 0, 1, fix, open_low=True, open_high=True)
 
 
 class MaskingCollator:

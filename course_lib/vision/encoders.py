@@ -105,7 +105,10 @@ class ConvEncoder(nn.Module):
         every max-pool."""
         if not isinstance(images, torch.Tensor):
             raise bad_input("images", "a float tensor (N, C, H, W)", images, "torch.as_tensor")
-        check_tensor(images, "images", ndim=4, dtype="float")
+        check_tensor(images, "images", ndim=4)
+        if not images.is_floating_point():
+            fix = "scale pixels to [0, 1] floats first: vision.augment.to_float_images(images)"
+            raise bad_input("images", "float pixels in [0, 1]", images, fix)
         channels, side = self.config.in_channels, 2 ** (len(self.config.widths) - 1)
         if images.shape[1] != channels:
             fix = "pass (N, C, H, W) images with the channels the encoder was built for"

@@ -23,6 +23,7 @@ BAD = [
     (lambda: check_number(0.0, "lr", 0, open_low=True), "lr"),
     (lambda: check_number(1.5, "p", 0, 1), "p"),
     (lambda: check_number("0.1", "p", 0, 1), "p"),
+    (lambda: check_number(1.0, "p", 0, 1, open_high=True), "p"),
     (lambda: check_choice("x", "mode", ["a", "b"]), "mode"),
     (lambda: check_texts("one text"), "texts"),
     (lambda: check_texts(["a", 3]), "texts"),
