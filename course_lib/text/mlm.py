@@ -416,14 +416,16 @@ def plot_heldout_curves(
     return fig
 
 
-def run_summary(history: dict, profile, unigram: float) -> dict:
-    """The numbers of a masked-LM run worth recording: steps, tokens, losses, perplexity, curve."""
+def run_summary(history: dict, profile, unigram: float, settings: dict | None = None) -> dict:
+    """The numbers of a masked-LM run worth recording: steps, tokens, losses, perplexity, curve;
+    `settings`: the run's sizes when not the profile's (`run_settings`)."""
+    settings = settings or run_settings(profile)
     final = history["eval"][-1]["heldout_mlm_loss"]
     return {
         "steps": history["step"][-1],
-        "tokens_seen": history["samples"] * profile.mlm_seq_len,
-        "tokens_per_s": history["samples"] * profile.mlm_seq_len / history["seconds"],
-        "mask_prob_train": profile.mlm_mask_prob,
+        "tokens_seen": history["samples"] * settings["seq_len"],
+        "tokens_per_s": history["samples"] * settings["seq_len"] / history["seconds"],
+        "mask_prob_train": settings["mask_prob"],
         "mask_prob_heldout": EVAL_MASK_PROB,
         "mlm_loss_start": history["loss"][0],
         "mlm_loss_end": history["loss"][-1],

@@ -177,6 +177,10 @@ def test_run_summary_reference_and_plot(tmp_path):
         "seconds": 2.0,
     }
     summary = mlm.run_summary(history, profile, 6.5)
+    assert (
+        mlm.run_summary(history, profile, 6.5, mlm.run_settings(profile, seq_len=8))["tokens_seen"]
+        == 320 * 8
+    )
     assert summary["steps"] == 20 and summary["heldout_mlm_loss"] == 5.0
     assert summary["tokens_seen"] == 320 * profile.mlm_seq_len
     assert summary["tokens_per_s"] == pytest.approx(160 * profile.mlm_seq_len)
