@@ -1,0 +1,71 @@
+"""Image similarity search: "find clothes that look like this one" with the SimCLR encoder.
+
+Every test image is embedded and stored in one faiss index (`core.index`); each image in turn is
+the query and its 10 nearest other images are the answer. Labels are never used to search, only to
+measure: precision@10 is the share of those neighbours that are of the query's class.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from course_lib.core.index import build_index, search
+from course_lib.core.validate import bad_input, check_int, check_tensor
+from course_lib.vision.encoders import SimCLRModel
+from course_lib.vision.simclr import encoder_features, pixel_features
+
+
+def random_encoder(model: SimCLRModel, seed: int = 0) -> SimCLRModel:
+    """Return the same architecture as `model` with random (seeded) weights: the no-pretraining
+    baseline."""
+    torch.manual_seed(seed)
+    return SimCLRModel(model.config).eval()
+
+
+def image_embeddings(model: SimCLRModel | None, images: torch.Tensor) -> np.ndarray:
+    """Return float32 embeddings of uint8 images: the encoder's features, or raw pixels (None)."""
+    check_tensor(images, "images", ndim=3, dtype="uint8")
+    x = pixel_features(images) if model is None else encoder_features(model)(images)
+    return x.detach().float().cpu().numpy()
+
+
+def neighbours(embeddings: np.ndarray, k: int = 10) -> np.ndarray:
+    """Return each item's k nearest OTHER items (exact cosine search in a faiss index)."""
+    check_int(k, "k", 1)
+    if len(embeddings) <= k:
+        raise bad_input("embeddings", f"more than k={k} rows", embeddings, "pass more images")
+    _, ids = search(build_index(embeddings, "flat"), embeddings, k + 1)
+    keep = ids != np.arange(len(ids))[:, None]  # drop the query itself wherever it lands
+    return np.stack([row[mask][:k] for row, mask in zip(ids, keep, strict=True)])
+
+
+def precision_at_k(neighbour_ids: np.ndarray, labels) -> np.ndarray:
+    """Return, per query, the share of its neighbours whose label equals the query's."""
+    labels = np.asarray(labels)
+    if len(labels) != len(neighbour_ids):
+        raise bad_input("labels", f"{len(neighbour_ids)} labels", labels, "one per query")
+    return (labels[neighbour_ids] == labels[:, None]).mean(axis=1)
+
+
+def precision_by_class(neighbour_ids: np.ndarray, labels, names: list[str]) -> dict[str, float]:
+    """Return precision@k averaged over all queries ('all') and over each class's queries."""
+    labels = np.asarray(labels)
+    per_query = precision_at_k(neighbour_ids, labels)
+    record = {"all": float(per_query.mean())}
+    record.update({name: float(per_query[labels == c].mean()) for c, name in enumerate(names)})
+    return record
+
+
+def plot_gallery(images: torch.Tensor, query: int, neighbour_ids, labels, names, ax_row=None):
+    """Draw the query image then its neighbours in one row, each titled with its class."""
+    shown = [query, *[int(i) for i in neighbour_ids]]
+    if ax_row is None:
+        _, ax_row = plt.subplots(1, len(shown), figsize=(1.3 * len(shown), 1.8))
+    for position, (ax, i) in enumerate(zip(ax_row, shown, strict=True)):
+        ax.imshow(np.asarray(images[i]), cmap="gray_r")
+        colour = "k" if position == 0 or labels[i] == labels[query] else "tab:red"
+        ax.set_title(
+            ("query\n" if position == 0 else "") + names[int(labels[i])], fontsize=7, color=colour
+        )
+        ax.axis("off")
+    return ax_row
