@@ -437,12 +437,11 @@ def write_durably(path: Path, text: str) -> None:
         os.fsync(handle.fileno())
 
 
-def replace_durably(path: Path, text: str) -> None:
+def replace_file(path: Path, text: str) -> None:
     """Replace a text file atomically: write a temporary file beside it, then rename it over."""
     temporary = path.with_name(path.name + ".tmp")
-    write_durably(temporary, text)
+    temporary.write_text(text)
     os.replace(temporary, path)
-    fsync_path(path.parent)
 
 
 def file_digest(path: Path) -> str:
@@ -584,19 +583,19 @@ def save_checkpoint(accelerator: Accelerator, config: TrainConfig, state: dict) 
     partial = final.with_name(final.name + ".partial")
     accelerator.save_state(str(partial))
     resume = {"rng": rng_to_json(state["rng"]), "stream": stream_record(state["stream"])}
-    write_durably(partial / f"resume_{accelerator.process_index}.json", json.dumps(resume))
+    (partial / f"resume_{accelerator.process_index}.json").write_text(json.dumps(resume))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         keys = ("step", "history", "running")
         record = {k: state[k] for k in keys} | {"config": config.as_record()}
-        write_durably(partial / "train_state.json", json.dumps(record))
+        (partial / "train_state.json").write_text(json.dumps(record))
         if (run_dir / "best.pt").is_file():  # the best weights so far, as they were then
             link_or_copy(run_dir / "best.pt", partial / "best.pt")
         write_manifest(partial)
         publish(partial, final)
         point_to(final)
         remove_old_checkpoints(run_dir)
-        replace_durably(run_dir / "history.json", json.dumps(state["history"]))
+        replace_file(run_dir / "history.json", json.dumps(state["history"]))  # a copy, for people
     accelerator.wait_for_everyone()
     return final
 
