@@ -2,14 +2,17 @@
 
 The layout the course's encoders take (`vision.encoders.ConvEncoder`, `vision.augment`) is
 channels first: uint8 images shaped (N, C, size, size) with C = 1 (gray) or 3 (RGB), values 0-255,
-turned into floats in [0, 1] only at the encoder's door (`vision.simclr.float_images`). Fashion-MNIST's
-(N, 28, 28) is the same thing with the channel left out.
+turned into floats in [0, 1] only at the encoder's door (`vision.simclr.float_images`).
+Fashion-MNIST's (N, 28, 28) is the same thing with the channel left out.
 
 Every image is made square without stretching: the longer side is center-cropped to the shorter
 one, then the square is resized to `size` x `size` (bilinear, antialiased). Images of different
-sizes are all brought to `size`; an image already `size` x `size` is returned unchanged.
+sizes are all brought to `size`; an image already `size` x `size` is returned unchanged. Files are
+decoded one at a time (big JPEGs at a reduced scale first, Pillow's `draft`), so a folder of large
+photos needs memory for the small images only.
 
     images = load_images("my_photos/", size=32)            # unlabeled: every image file
+    images = load_images(np.load("mine.npy"))              # or a uint8 array / tensor (or the .npy path)
     images, labels = load_image_folder("pets/", size=32)   # labeled: pets/cats/*.jpg, pets/dogs/*.png
 """
 
@@ -119,48 +122,65 @@ def class_folders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def read_image(path: Path, root: Path) -> Image.Image:
-    """Return one image file opened and decoded (upright as its EXIF says); BadInput names it."""
+def open_image(path: Path, root: Path) -> Image.Image:
+    """Return one image file opened (header read, pixels not yet decoded); BadInput names it."""
     try:
-        with Image.open(path) as image:
-            image.load()
-            return ImageOps.exif_transpose(image)
+        return Image.open(path)
     except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise unreadable(path, root, error) from error
+
+
+def unreadable(path: Path, root: Path, error: Exception) -> Exception:
+    """Return (to raise) the BadInput for an image file that cannot be read."""
+    name = path.relative_to(root).as_posix()
+    return bad_input(
+        "source", "readable image files", name, f"remove or re-save {name!r} ({error})"
+    )
+
+
+def is_gray(mode: str) -> bool:
+    """Return whether a Pillow image mode has no colour (1, L, LA, I, I;16, F)."""
+    return mode in ("1", "L", "LA", "I", "I;16", "F")
+
+
+def read_image(path: Path, root: Path, size: int, channels: int) -> torch.Tensor:
+    """Return one image file decoded (upright as its EXIF says), squared and resized: uint8
+    (1, channels, size, size)."""
+    mode = "L" if channels == 1 else "RGB"
+    with open_image(path, root) as image:
+        try:
+            image.draft(mode, (size, size))  # JPEG: decode at a smaller scale, still >= size
+            picture = ImageOps.exif_transpose(image).convert(mode)
+        except (OSError, ValueError) as error:
+            raise unreadable(path, root, error) from error
+    if min(picture.size) < MIN_SIDE:
         name = path.relative_to(root).as_posix()
         raise bad_input(
-            "source", "readable image files", name, f"remove or re-save {name!r} ({error})"
-        ) from error
-
-
-def is_gray(image: Image.Image) -> bool:
-    """Return whether a Pillow image has no colour (modes 1, L, LA, I, I;16, F)."""
-    return image.mode in ("1", "L", "LA", "I", "I;16", "F")
+            "source", f"images at least {MIN_SIDE} px on each side", name, f"remove {name!r}"
+        )
+    array = torch.from_numpy(np.array(picture)).reshape(1, picture.height, picture.width, -1)
+    return square_resize(array.permute(0, 3, 1, 2), size)
 
 
 def images_from_files(
     paths: list[Path], root: Path, size: int, channels: int | None
 ) -> torch.Tensor:
     """Return image files decoded, squared and resized: uint8 (N, C, size, size)."""
-    decoded = [read_image(path, root) for path in paths]
-    channels = channels or (1 if all(is_gray(image) for image in decoded) else 3)
-    out = []
-    for path, image in zip(paths, decoded, strict=True):
-        if min(image.size) < MIN_SIDE:
-            name = path.relative_to(root).as_posix()
-            raise bad_input(
-                "source", f"images at least {MIN_SIDE} px on each side", name, f"remove {name!r}"
-            )
-        array = np.asarray(image.convert("L" if channels == 1 else "RGB"))
-        tensor = torch.from_numpy(array.copy()).reshape(1, *array.shape[:2], channels)
-        out.append(square_resize(tensor.permute(0, 3, 1, 2), size))
-    return torch.cat(out)
+    if channels is None:
+        with_colour = False
+        for path in paths:
+            with open_image(path, root) as image:
+                with_colour = with_colour or not is_gray(image.mode)
+        channels = 3 if with_colour else 1
+    return torch.cat([read_image(path, root, size, channels) for path in paths])
 
 
 def check_folder(source: object) -> Path:
     """Return `source` as an existing folder; raise BadInput otherwise."""
     folder = Path(source)
     if not folder.is_dir():
-        raise bad_input("source", "an existing folder of images", str(source), "check the path")
+        fix = "check the path (a folder of image files, or a .npy file of a uint8 array)"
+        raise bad_input("source", "an existing folder of images", str(source), fix)
     return folder
 
 
@@ -169,12 +189,15 @@ def load_images(
 ) -> torch.Tensor:
     """Return images as uint8 (N, C, size, size), C = `channels` (None: 1 if all are gray, else 3).
 
-    `source`: a uint8 array or tensor (N, H, W), (N, H, W, 3) or (N, 3, H, W), or a folder of
-    image files (PNG, JPEG, ...), taken from the folder itself and its subfolders, sorted by name.
+    `source`: a uint8 array or tensor (N, H, W), (N, H, W, 3) or (N, 3, H, W) (or a .npy file of
+    one), or a folder of image files (PNG, JPEG, ...), taken from the folder itself and its
+    subfolders, sorted by name.
     """
     size = check_int(size, "size", MIN_SIDE, fix=f"pass a side in pixels >= {MIN_SIDE}, e.g. 32")
     if channels is not None:
         check_choice(channels, "channels", (1, 3))
+    if isinstance(source, str | Path) and Path(source).suffix == ".npy" and Path(source).is_file():
+        source = np.load(source, allow_pickle=False)
     if isinstance(source, str | Path):
         folder = check_folder(source)
         paths = image_files(folder) + [p for c in class_folders(folder) for p in image_files(c)]

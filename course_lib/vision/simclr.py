@@ -418,7 +418,7 @@ def load_own_images(
     (else None), and a description for the training record (the name only, never a full path)."""
     path = Path(path)
     if path.is_file():
-        images, labels = load_images(np.load(path, allow_pickle=False), size, channels), None
+        images, labels = load_images(path, size, channels), None
         where = f"own images, array {path.name!r}"
     elif class_folders(path) and not image_files(path):
         images, names = load_image_folder(path, size, channels)

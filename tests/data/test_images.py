@@ -52,6 +52,20 @@ def test_arrays_in_every_layout_give_the_same_channels_first_images():
     assert (gray[:, 0].float() - luma.sum(1)).abs().max() <= 0.5
 
 
+def test_a_npy_file_and_a_big_jpeg_load_like_the_array_they_hold(tmp_path):
+    rng = np.random.default_rng(3)
+    smooth = np.kron(rng.integers(0, 256, (2, 6, 8, 3), dtype=np.uint8), np.ones((1, 50, 50, 1)))
+    photos = smooth.astype(np.uint8)  # two 300x400 RGB 'photos' of flat 50 px tiles
+    np.save(tmp_path / "mine.npy", photos)
+    expected = load_images(photos, size=24)
+    assert torch.equal(load_images(tmp_path / "mine.npy", size=24), expected)
+    save(tmp_path / "photos" / "a.jpg", photos[0])
+    save(tmp_path / "photos" / "b.jpg", photos[1])
+    from_jpeg = load_images(tmp_path / "photos", size=24)  # decoded at a reduced scale first
+    assert from_jpeg.shape == expected.shape
+    assert (from_jpeg.float() - expected.float()).abs().mean() < 8  # JPEG loss and scaling only
+
+
 def test_an_image_already_the_right_size_is_unchanged_and_aspect_is_kept():
     square = np.random.default_rng(2).integers(0, 256, (4, 28, 28), dtype=np.uint8)
     assert torch.equal(load_images(square, size=28)[:, 0], torch.from_numpy(square))
