@@ -1,5 +1,6 @@
-"""The data of language-model pretraining (CBOW, masked LM, next token): the corpus packed into
-blocks of token ids, held-out blocks masked once, and the unigram plateau to beat."""
+"""The data of language-model pretraining (CBOW, masked LM, next token): the course's corpus or
+your own texts packed into blocks of token ids, held-out blocks masked once, the unigram plateau
+to beat, and the data arguments the pretraining command lines share (--texts, --vocab-size)."""
 
 import argparse
 import hashlib
