@@ -28,7 +28,7 @@ from course_lib.core.validate import check_int, check_number
 from course_lib.data.corpus import HELDOUT_FRACTION
 from course_lib.text.lm_data import (
     add_own_data_arguments,
-    data_fingerprint,
+    data_record,
     own_data,
     positive_int,
     pretraining_data,
@@ -136,8 +136,7 @@ def pretrain(
         "window": window,
         "profile": profile.name,
     }
-    if custom or data_description != WIKIPEDIA:  # the course's own runs keep their config
-        extra |= {"data": data_description, "data_key": data_fingerprint(data), "dim": dim}
+    extra |= data_record(data, data_description, custom) | ({"dim": dim} if custom else {})
     config = TrainConfig(
         run_dir=run_dir,
         max_steps=steps,

@@ -138,6 +138,15 @@ def pretraining_data(
     return tokenizer, prepare_data(profile, tokenizer, texts, heldout_fraction, seq_len)
 
 
+def data_record(data: dict[str, torch.Tensor], description: str, custom: bool) -> dict:
+    """Return what a run's config records about its data when it is not one of the course's own
+    runs (`custom`, or other data): the description and a fingerprint, so that a run folder never
+    resumes on other data; {} for the course's runs, whose saved checkpoints keep resuming."""
+    if not custom and description == WIKIPEDIA:
+        return {}
+    return {"data": description, "data_key": data_fingerprint(data)}
+
+
 def data_fingerprint(data: dict[str, torch.Tensor]) -> str:
     """Return a short hash of a run's training and held-out blocks (resume only on the same)."""
     digest = hashlib.sha256()

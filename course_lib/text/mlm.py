@@ -34,7 +34,7 @@ from course_lib.data.corpus import HELDOUT_FRACTION
 from course_lib.text.lm_data import (
     EVAL_MASK_PROB,
     add_own_data_arguments,
-    data_fingerprint,
+    data_record,
     heldout_mean_loss,
     own_data,
     perplexity,
@@ -196,7 +196,8 @@ def pretrain(
     steps = check_int(steps, "steps", 1, "pass the number of training steps, e.g. 1000")
     settings = run_settings(profile, **sizes)
     overrides = {k: v for k, v in sizes.items() if v is not None}
-    custom = texts is not None or tokenizer is not None or vocab_size is not None or overrides
+    given = (texts, tokenizer, vocab_size)
+    custom = any(v is not None for v in given) or heldout_fraction != HELDOUT_FRACTION
     tokenizer, data = pretraining_data(
         profile, texts, tokenizer, vocab_size, settings["seq_len"], heldout_fraction
     )
@@ -217,13 +218,9 @@ def pretrain(
         drop_last=len(data["train"]) >= settings["batch_size"],
         collate_fn=MaskingCollator(tokenizer, settings["mask_prob"]),
     )
-    extra = {
-        "mask_prob": settings["mask_prob"],
-        "profile": profile.name,
-        "architecture": architecture,
-    }
-    if custom or data_description != WIKIPEDIA or heldout_fraction != HELDOUT_FRACTION:
-        extra |= {"data": data_description, "data_key": data_fingerprint(data), **overrides}
+    extra = {"mask_prob": settings["mask_prob"], "profile": profile.name}
+    extra |= {"architecture": architecture, **overrides}
+    extra |= data_record(data, data_description, custom)
     config = pretraining_config(
         run_dir,
         steps,

@@ -35,6 +35,8 @@ def test_training_lowers_the_loss_and_skips_special_tokens():
 
 
 def test_cli_saves_vectors_with_card_and_curve_that_load_back(tmp_path):
+    import json
+
     from course_lib.text.cbow import load_vectors, main
 
     main(
@@ -63,6 +65,11 @@ def test_cli_saves_vectors_with_card_and_curve_that_load_back(tmp_path):
         assert (folder / name).is_file(), name
     vectors, tokenizer = load_vectors(folder)
     assert vectors.shape == (len(tokenizer), 2 * 64)  # input and output vectors side by side
+    from course_lib.core.paths import run_folder
+
+    state = json.loads((run_folder("cbow", folder) / "checkpoint" / "train_state.json").read_text())
+    extra = {"batch_size": 8, "target_prob": 0.15, "window": 3, "profile": "smoke"}
+    assert state["config"]["extra"] == extra  # the course's runs: config as before, so they resume
     card = (folder / "README.md").read_text()
     assert (
         "python -m course_lib.text.cbow --profile smoke --steps 4" in card

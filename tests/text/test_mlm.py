@@ -132,6 +132,11 @@ def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
     record = json.loads((out / "training.json").read_text())
     assert record["steps"] == 3 and record["architecture"] == "modernbert"
     assert "--steps 3" in record["command"]
+    from course_lib.core.paths import run_folder
+
+    state = json.loads((run_folder("mlm", out) / "checkpoint" / "train_state.json").read_text())
+    extra = {"mask_prob": 0.3, "profile": "smoke", "architecture": "modernbert"}
+    assert state["config"]["extra"] == extra  # the course's runs: config as before, so they resume
     assert AutoModelForMaskedLM.from_pretrained(out).config.model_type == "modernbert"
     card = (out / "README.md").read_text()
     assert "top5_accuracy_random_init" in card and "--steps 3" in card
