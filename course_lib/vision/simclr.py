@@ -683,7 +683,13 @@ def main(argv: list[str] | None = None) -> None:
     args = command_parser().parse_args(argv)
     try:
         check_command(args)
+    except BadInput as error:
+        raise SystemExit(f"simclr: {error}") from None
+    try:
         images, monitor, description = training_data(args, SimCLRConfig().monitor_images)
+    except BadInput as error:  # named by load_images' arguments: say they come from --images
+        raise SystemExit(f"simclr: --images {str(args.images)!r}: {error}") from None
+    try:
         config = config_from(args, channels=1 if images.ndim == 3 else images.shape[1])
         if config.batch_size > len(images):
             fix = f"pass --batch-size {len(images)} or less, or add images"

@@ -256,6 +256,9 @@ def test_an_own_array_pretrains_gray_without_a_monitor(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "o" / "config.json").read_text())["in_channels"] == 1
     with pytest.raises(SystemExit, match=r"--batch-size: expected at most the 8 images.*Fix:"):
         main(["--images", str(tmp_path / "mine.npy"), "--batch-size", "9", "--out", "x"])
+    np.save(tmp_path / "floats.npy", images.numpy() / 255.0)
+    with pytest.raises(SystemExit, match=r"--images '.*floats\.npy': source: expected uint8"):
+        main(["--images", str(tmp_path / "floats.npy"), "--out", "x"])
 
 
 def test_float_images_scale_gray_and_rgb_alike():
