@@ -631,6 +631,9 @@ def load_checkpoint(
             f"no usable checkpoint in {config.run_dir}: {'; '.join(damaged)}. Fix: delete the "
             "damaged folder(s) to restart this run from step 0 (or restore them from a backup)"
         )
+    legacy = config.run_dir / "checkpoint"
+    if legacy.is_dir() and not legacy.is_symlink():
+        say(accelerator, f"{legacy} is from an older version of the course: starting afresh")
     return 0, new_history(), []
 
 

@@ -112,6 +112,16 @@ def test_interrupted_again_right_after_resuming_still_matches(tmp_path, uninterr
     assert comparable(history) == comparable(uninterrupted[0])
 
 
+def test_a_checkpoint_of_the_older_layout_is_named_then_replaced(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoint").mkdir(parents=True)
+    (run_dir / "checkpoint" / "train_state.json").write_text("{}")
+    history, _ = train_in_process(run_dir)
+    assert "older version of the course: starting afresh" in capsys.readouterr().out
+    assert history["step"][-1] == script.MAX_STEPS
+    assert (run_dir / "checkpoint").resolve() == latest_checkpoint(run_dir).resolve()
+
+
 def truncate(folder: Path) -> None:
     """Cut the weights file in half."""
     path = folder / "model.safetensors"
