@@ -22,7 +22,7 @@ from course_lib.data.sources import FASHION_CLASSES, load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
 from course_lib.vision.augment import AugmentConfig, make_augment
 from course_lib.vision.encoders import ConvEncoder, EncoderConfig
-from course_lib.vision.simclr import float_images
+from course_lib.vision.simclr import check_channels, float_images
 
 # what a labeled image may become during supervised training: the same for fine-tuning and scratch
 SUPERVISED_AUGMENT = AugmentConfig(crop_scale_min=0.6, flip_p=0.5, jitter=0.2, jitter_p=0.5)
@@ -40,6 +40,7 @@ class ImageClassifier(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Return (N, n_classes) logits of uint8 or [0, 1] float images (N, [C,] H, W)."""
         x = float_images(images)
+        check_channels(x, self.encoder.config)
         return self.head(self.encoder(x.contiguous(memory_format=torch.channels_last)))
 
 

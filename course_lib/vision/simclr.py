@@ -151,6 +151,8 @@ def encode(
     out = []
     for start in range(0, len(images), batch_size):
         x = float_images(images[start : start + batch_size]).to(device)
+        if isinstance(getattr(encoder, "config", None), EncoderConfig):
+            check_channels(x, encoder.config)
         x = x.contiguous(memory_format=torch.channels_last)
         out.append(encoder(x, grid=grid).float().cpu())
     encoder.train(was_training)
@@ -219,7 +221,11 @@ def check_channels(images: torch.Tensor, encoder: EncoderConfig) -> int:
     """Return the images' channels (1 or 3) if the encoder takes them; raise BadInput otherwise."""
     channels = 1 if images.ndim == 3 else images.shape[1]
     if channels != encoder.in_channels:
-        fix = f"pass SimCLRConfig(encoder=EncoderConfig(in_channels={channels})) (or convert them)"
+        fix = (
+            f"build the encoder with EncoderConfig(in_channels={channels}) (in SimCLRConfig's "
+            "encoder or make_classifier's config), or load the images with "
+            f"channels={encoder.in_channels}"
+        )
         raise bad_input("images", f"{encoder.in_channels} channel(s), as the encoder", images, fix)
     return channels
 

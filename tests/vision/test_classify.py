@@ -169,6 +169,10 @@ BAD_CALLS = [
     (lambda: image_task(U8, AB, test_size="0.3"), r"test_size: expected a finite number.*Fix:"),
     (lambda: make_classifier(n_classes=1), r"n_classes: expected an int >= 2.*Fix:"),
     (
+        lambda: make_classifier(n_classes=2)(torch.zeros(2, 3, 16, 16, dtype=torch.uint8)),
+        r"images: expected 1 channel\(s\), as the encoder.*Fix: .*in_channels=3",
+    ),
+    (
         lambda: show_labeled(U8, np.array([0, 1, 2] * 2), class_names=["a", "b"]),
         r"class_names: expected a name for each of the 3 classes.*Fix: pass task\.class_names",
     ),

@@ -171,6 +171,10 @@ BAD_CALLS = [
         ),
         r"images: expected 1 channel\(s\), as the encoder.*Fix: .*in_channels=3",
     ),
+    (
+        lambda: encode(SimCLRModel(TINY).encoder, torch.zeros(2, 3, 16, 16, dtype=torch.uint8)),
+        r"images: expected 1 channel\(s\), as the encoder.*Fix: .*channels=1",
+    ),
 ]
 
 
