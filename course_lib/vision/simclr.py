@@ -553,6 +553,12 @@ def plot_probe(probe: dict[str, Sequence[float]], xlabel: str) -> "Figure":
     return fig
 
 
+def colours(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Return one RGBA colour per label: tab10's for up to 10 classes, else tab20's (wrapping)."""
+    palette = plt.cm.tab10 if n_classes <= 10 else plt.cm.tab20
+    return palette(np.asarray(labels) % palette.N)
+
+
 def plot_feature_maps(
     encoders: dict[str, torch.nn.Module],
     images: torch.Tensor,
@@ -575,12 +581,12 @@ def plot_feature_maps(
             ).fit_transform(flat),
         }
         for ax, (method, xy) in zip(axes[row], maps.items(), strict=True):
-            ax.scatter(xy[:, 0], xy[:, 1], c=y, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
+            ax.scatter(xy[:, 0], xy[:, 1], c=colours(y, len(class_names)), s=4)
             ax.set_title(f"{method}: {name} (silhouette {silhouette[name]:.2f})", fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
     handles = [
-        plt.Line2D([], [], marker="o", ls="", color=plt.cm.tab10(i))
+        plt.Line2D([], [], marker="o", ls="", color=colours(np.array([i]), len(class_names))[0])
         for i in range(len(class_names))
     ]
     fig.legend(handles, list(class_names), loc="lower center", ncol=5, fontsize=8)

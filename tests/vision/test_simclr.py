@@ -19,6 +19,7 @@ from course_lib.vision.simclr import (
     SimCLRConfig,
     augmentation_ablation,
     check_command,
+    colours,
     command_parser,
     encode,
     encoder_features,
@@ -338,6 +339,11 @@ def test_plots_are_drawn():
     fig, silhouette = plot_feature_maps({"tiny": SimCLRModel(TINY)}, images, labels, list("ab"))
     assert list(silhouette) == ["tiny"] and -1.0 <= silhouette["tiny"] <= 1.0
     plt.close("all")
+
+
+def test_feature_map_colours_tell_up_to_20_classes_apart():
+    assert len({tuple(c) for c in colours(np.arange(10), 10)}) == 10
+    assert len({tuple(c) for c in colours(np.arange(12), 12)}) == 12
 
 
 def test_augmentation_ablation_trains_one_short_run_per_augmentation(tmp_path, monkeypatch):
