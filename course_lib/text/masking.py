@@ -2,7 +2,7 @@
 10% stay as they are. The model must predict the original token at every picked position.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 
@@ -130,7 +130,7 @@ def stack_blocks(examples: list) -> torch.Tensor:
 
 def masking_stats(batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids) -> dict:
     """Share of non-special tokens picked, and of picked ones turned to [MASK] or left unchanged."""
-    if not isinstance(batch, dict) or not {"input_ids", "labels"} <= set(batch):
+    if not isinstance(batch, Mapping) or not {"input_ids", "labels"} <= set(batch):
         fix = "pass what MaskingCollator returns"
         raise bad_input("batch", "a dict with 'input_ids' and 'labels'", batch, fix)
     check_tensor(originals, "originals")
