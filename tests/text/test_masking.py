@@ -6,7 +6,7 @@ import torch
 from transformers import DataCollatorForLanguageModeling
 
 from course_lib.core.validate import BadInput
-from course_lib.text.masking import IGNORE_INDEX, MaskingCollator, mask_tokens
+from course_lib.text.masking import IGNORE_INDEX, MaskingCollator, mask_tokens, masking_stats
 from course_lib.text.tokenizer import build_tokenizer
 
 VOCAB, MASK, SPECIAL = 1000, 4, [0, 1, 2, 3, 4]
@@ -86,3 +86,8 @@ def test_same_statistics_as_transformers_collator():
     a, b = stats(ours), stats(theirs)
     assert abs(a[0] - b[0]) < 0.02 and abs(a[1] - b[1]) < 0.04 and abs(a[2] - b[2]) < 0.03
     assert a[3] is False and b[3] is False
+    # masking_stats reads either batch (theirs is a BatchEncoding, not a dict)
+    specials = tokenizer.all_special_ids
+    for batch in (ours, theirs):
+        share = masking_stats(batch, blocks, tokenizer.mask_token_id, specials)["picked share"]
+        assert abs(share - 0.15) < 0.03
