@@ -205,8 +205,19 @@ def load_vectors(folder) -> tuple[torch.Tensor, object]:
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected model.safetensors")
     weights = load_file(folder / "model.safetensors")
-    vectors = torch.cat([weights["embed.weight"], weights["out.weight"]], dim=1)
+    vectors = side_by_side(weights["embed.weight"], weights["out.weight"])
     return vectors, AutoTokenizer.from_pretrained(folder)
+
+
+def word_vectors(model: CBOW) -> torch.Tensor:
+    """Return a trained CBOW's word vectors as `load_vectors` does (input and output vectors
+    side by side), without saving it first: e.g. for `few_labels.text_methods`."""
+    return side_by_side(model.embed.weight, model.out.weight)
+
+
+def side_by_side(embed: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Return each token's input vector next to its output vector (detached, on the CPU)."""
+    return torch.cat([embed.detach().cpu(), out.detach().cpu()], dim=1)
 
 
 def pretrained_folder(profile) -> tuple[Path, str]:

@@ -96,13 +96,14 @@ REVIEWS = [
 
 def test_pretrain_on_own_texts_uses_them_and_their_tokenizer(tmp_path):
     from course_lib.core.profiles import get_profile
-    from course_lib.text.cbow import pretrain, save_vectors
+    from course_lib.text.cbow import load_vectors, pretrain, save_vectors, word_vectors
 
     model, tokenizer, history, data = pretrain(
         get_profile("smoke"), tmp_path / "run", 6, batch_size=4, live_plot=False, texts=REVIEWS,
         vocab_size=120, dim=16, seq_len=16, data_description="72 toy reviews (your own data)",
     )  # fmt: skip
     assert model.embed.weight.shape == (len(tokenizer), 16) and len(tokenizer) <= 120
+
     assert "film" in tokenizer.get_vocab() and data["train"].shape[1] == 16
     record = {
         "command": "test", "profile": "smoke", "data": "72 toy reviews (your own data)",
@@ -110,6 +111,8 @@ def test_pretrain_on_own_texts_uses_them_and_their_tokenizer(tmp_path):
         "heldout_loss": 3.0, "unigram_entropy_baseline": 3.5,
     }  # fmt: skip
     save_vectors(tmp_path / "out", model, tokenizer, history, record)
+    vectors, _ = load_vectors(tmp_path / "out")
+    assert vectors.shape == (len(tokenizer), 32) and torch.equal(word_vectors(model), vectors)
     card = (tmp_path / "out" / "README.md").read_text()
     assert "72 toy reviews (your own data), not the course's Wikipedia corpus" in card
     assert "Wikipedia article summaries" not in card
