@@ -1,0 +1,105 @@
+"""Few labels with contrastive sentence embeddings: SetFit (Tunstall et al. 2022), with the package.
+
+SetFit fine-tunes a sentence encoder on pairs built from the few labels (same topic: similar,
+different topics: dissimilar), then fits a logistic head on its embeddings. Here the head is the
+course's probe (`core.probe.fit_probe`, C chosen on a fifth of the labels), so that the one
+difference with the frozen probe of the same encoder is the contrastive fine-tuning.
+Both run as methods of `core.label_efficiency.run_curves`: (drawn pool positions, seed) -> predictions.
+"""
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from datasets import Dataset
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.models import Pooling, Transformer
+from setfit import SetFitModel, Trainer, TrainingArguments
+
+from course_lib.core.probe import fit_probe
+from course_lib.core.validate import check_choice, check_texts
+from course_lib.data.sources import minilm_path
+
+# sizes per profile (notebook 09): pairs per labeled text, steps cap, batch, tokens per text
+SIZES = {
+    "smoke": {"iterations": 2, "max_steps": 4, "batch_size": 8, "max_tokens": 32},
+    "cpu": {"iterations": 5, "max_steps": 60, "batch_size": 16, "max_tokens": 64},
+    "gpu": {"iterations": 20, "max_steps": 500, "batch_size": 32, "max_tokens": 128},
+}
+ENCODERS = ("minilm", "course")
+
+
+def sentence_encoder(kind: str, folder=None, max_tokens: int = 64) -> SentenceTransformer:
+    """Return a sentence-transformers encoder: all-MiniLM-L6-v2, or the course's BERT (a saved
+    folder) with mean pooling, reading at most `max_tokens` tokens."""
+    check_choice(kind, "kind", ENCODERS)
+    if kind == "minilm":
+        model = SentenceTransformer(str(minilm_path()), device="cpu")
+    else:
+        body = Transformer(str(folder), max_seq_length=max_tokens)
+        pooling = Pooling(body.get_word_embedding_dimension(), pooling_mode="mean")
+        model = SentenceTransformer(modules=[body, pooling], device="cpu")
+    model.max_seq_length = max_tokens
+    return model
+
+
+def fine_tune(
+    encoder: SentenceTransformer, texts: Sequence[str], labels, sizes: dict, run_dir, seed: int
+) -> SentenceTransformer:
+    """SetFit's contrastive phase: fine-tune `encoder` on pairs of the labeled texts (seeded)."""
+    texts = check_texts(texts, "texts", min_count=2)
+    labels_ = [int(y) for y in labels]
+    model = SetFitModel(model_body=encoder)
+    args = TrainingArguments(
+        output_dir=str(run_dir),
+        batch_size=sizes["batch_size"],
+        num_iterations=sizes["iterations"],
+        num_epochs=1,
+        max_steps=sizes["max_steps"],
+        seed=seed,
+        report_to="none",
+        save_strategy="no",
+        show_progress_bar=False,
+    )
+    data = Dataset.from_dict({"text": list(texts), "label": labels_})
+    Trainer(model=model, args=args, train_dataset=data).train_embeddings(list(texts), labels_)
+    return model.model_body
+
+
+def embed(encoder: SentenceTransformer, texts: Sequence[str]) -> np.ndarray:
+    """Return the encoder's sentence embeddings (numpy) of `texts`."""
+    return encoder.encode(check_texts(texts), batch_size=64, convert_to_numpy=True)
+
+
+def frozen_probe_method(
+    make: Callable[[], SentenceTransformer], pool_texts, pool_y, test_texts
+) -> Callable:
+    """The course's probe on the encoder's frozen embeddings (only drawn pool texts embedded)."""
+    encoder, cache = make(), {}
+    test_x = embed(encoder, test_texts)
+
+    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
+        missing = [int(i) for i in drawn if int(i) not in cache]
+        if missing:
+            cache.update(
+                zip(missing, embed(encoder, [pool_texts[i] for i in missing]), strict=True)
+            )
+        x = np.stack([cache[int(i)] for i in drawn])
+        return fit_probe(x, pool_y[drawn], seed=seed).predict(test_x)
+
+    return run
+
+
+def setfit_method(
+    make: Callable[[], SentenceTransformer], pool_texts, pool_y, test_texts, sizes, run_dir
+) -> Callable:
+    """SetFit: a fresh encoder fine-tuned on pairs of the drawn labels, then the course's probe."""
+
+    def run(drawn: np.ndarray, seed: int) -> np.ndarray:
+        texts = [pool_texts[i] for i in drawn]
+        where = Path(run_dir) / f"{len(drawn)}_{seed}"
+        encoder = fine_tune(make(), texts, pool_y[drawn], sizes, where, seed)
+        probe = fit_probe(embed(encoder, texts), pool_y[drawn], seed=seed)
+        return probe.predict(embed(encoder, test_texts))
+
+    return run
