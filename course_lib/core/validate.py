@@ -192,8 +192,11 @@ def check_pixels(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     if not images.is_floating_point():
         fix = "convert 0-255 integers with .to(torch.uint8)"
         raise bad_input(name, "uint8 (0-255) or float (0-1) pixels", images, fix)
-    low, high = images.min().item(), images.max().item()
-    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-4 or high > 1 + 1e-4:
+    low, high = torch.stack(torch.aminmax(images)).tolist()  # one read-back, also on a GPU
+    if not (np.isfinite(low) and np.isfinite(high)):
+        fix = "the images hold NaN or inf: look at how they were made (a division by zero?)"
+        raise bad_input(name, "finite pixels", images, fix)
+    if low < -1e-4 or high > 1 + 1e-4:
         raise bad_input(
             name,
             f"float pixels in [0, 1] (these span {low:.4g} to {high:.4g})",

@@ -41,6 +41,7 @@ BAD = [
     (lambda: check_pixels(torch.full((1, 4, 4), -0.5)), "images"),
     (lambda: check_pixels(torch.zeros((1, 4, 4), dtype=torch.int64)), "images"),
     (lambda: check_pixels(torch.zeros((0, 4, 4))), "images"),
+    (lambda: check_pixels(torch.full((1, 4, 4), float("nan"))), "images"),
 ]
 
 
