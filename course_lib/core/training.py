@@ -583,6 +583,7 @@ def save_checkpoint(accelerator: Accelerator, config: TrainConfig, state: dict) 
     partial = final.with_name(final.name + ".partial")
     accelerator.save_state(str(partial))
     resume = {"rng": rng_to_json(state["rng"]), "stream": stream_record(state["stream"])}
+    resume |= {"history": state["history"], "running": state["running"]}  # this process's
     (partial / f"resume_{accelerator.process_index}.json").write_text(json.dumps(resume))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
@@ -616,7 +617,7 @@ def load_checkpoint(
                     (config.run_dir / "best.pt").unlink(missing_ok=True)
                 return 0, new_history(), []
             try:
-                restore(accelerator, config, folder, stream, state)
+                history, running = restore(accelerator, config, folder, stream, state)
             except Exception as error:  # a file that passed its manifest but does not load
                 problem = f"it does not load ({type(error).__name__}: {error})"
             else:
@@ -624,7 +625,7 @@ def load_checkpoint(
                     say(accelerator, f"skipped {'; '.join(damaged)}: resuming from {folder}")
                 if accelerator.is_main_process:
                     point_to(folder)
-                return state["step"], state["history"], state["running"]
+                return state["step"], history, running
         damaged.append(f"{folder} ({problem})")
     if damaged:
         raise CheckpointDamaged(
@@ -637,12 +638,14 @@ def load_checkpoint(
     return 0, new_history(), []
 
 
-def restore(accelerator: Accelerator, config: TrainConfig, folder: Path, stream, state: dict):
+def restore(
+    accelerator: Accelerator, config: TrainConfig, folder: Path, stream, state: dict
+) -> tuple[dict, list]:
     """Load a checkpoint's weights, optimizer and scheduler; for an unfinished run also its
-    best weights, data order and random states."""
+    best weights, data order and random states; return this process's (history, running)."""
     accelerator.load_state(str(folder))
     if state["step"] >= config.max_steps or state["history"].get("stopped_early"):
-        return
+        return state["history"], state["running"]
     if accelerator.is_main_process:  # best.pt as it was at the checkpoint (or none)
         best, temporary = config.run_dir / "best.pt", config.run_dir / "best.pt.tmp"
         if (folder / "best.pt").is_file():
@@ -653,6 +656,7 @@ def restore(accelerator: Accelerator, config: TrainConfig, folder: Path, stream,
     resume = json.loads((folder / f"resume_{accelerator.process_index}.json").read_text())
     stream.restore(resume["stream"])
     set_rng_states(rng_from_json(resume["rng"]))
+    return resume["history"], resume["running"]
 
 
 def say(accelerator: Accelerator, message: str) -> None:

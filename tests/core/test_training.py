@@ -209,6 +209,7 @@ def test_two_processes(tmp_path):
     assert reports[0]["last"] < 0.1 * reports[0]["first"]
     assert reports[0]["weight"] == pytest.approx(reports[1]["weight"])  # ranks stay in sync
     assert reports[0]["samples"] == 40 * 16 * 2
+    assert all(r["resumed_same"] and r["resumed_weights_same"] for r in reports)  # bit-identical
 
 
 def test_early_stopping_keeps_the_best_weights(tmp_path):
