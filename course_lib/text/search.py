@@ -6,6 +6,7 @@ the document; every other held-out document's rest is a distractor. A method sco
 of 1 / (rank of the item). Word overlap (BM25, TF-IDF) and embeddings (cosine) are scored alike.
 """
 
+import html
 import random
 import re
 from collections.abc import Sequence
@@ -158,3 +159,31 @@ def heldout_documents(profile) -> tuple[list[str], int]:
     corpus = pretraining_texts(profile.corpus_max_docs)
     leaks = set(near_duplicates_of(corpus["heldout"], corpus["train"]))
     return [t for i, t in enumerate(corpus["heldout"]) if i not in leaks], len(leaks)
+
+
+def results_html(name: str, texts: Sequence[str], scores, k: int = 5, chars: int = 160) -> str:
+    """Return an HTML column: the k best texts for one query, each with its score."""
+    rows = "".join(
+        f"<li><b>{scores[i]:.3f}</b> {html.escape(texts[i][:chars])}…</li>"
+        for i in top_k(scores, k)
+    )
+    return f"<b>{html.escape(name)}</b><ol style='padding-left:1.2em'>{rows}</ol>"
+
+
+def search_box(engines: dict, texts: Sequence[str], query: str, k: int = 5):
+    """Return a widget: a question box and, side by side, each engine's top k texts with scores.
+    `engines` maps a name to a function query -> scores over `texts`."""
+    import ipywidgets as widgets
+
+    if not engines:
+        raise bad_input("engines", "{name: function(query) -> scores}", engines, "pass one")
+    box = widgets.Text(value=query, continuous_update=False, layout=widgets.Layout(width="95%"))
+    columns = {name: widgets.HTML(layout=widgets.Layout(width="48%")) for name in engines}
+
+    def refresh(_=None) -> None:
+        for name, engine in engines.items():
+            columns[name].value = results_html(name, texts, engine(box.value), k)
+
+    box.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([box, widgets.HBox(list(columns.values()))])

@@ -69,3 +69,34 @@ def plot_gallery(images: torch.Tensor, query: int, neighbour_ids, labels, names,
         )
         ax.axis("off")
     return ax_row
+
+
+def gallery(images: torch.Tensor, neighbour_ids: dict, labels, names, start: int = 0):
+    """Return a widget: pick a test image (slider), see its 10 nearest neighbours per method
+    (`neighbour_ids` maps a method's name to its (N, k) neighbour array); red = another class."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    slider = widgets.IntSlider(value=start, min=0, max=len(images) - 1, description="image")
+    out = widgets.Output()
+
+    def refresh(_=None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            k = next(iter(neighbour_ids.values())).shape[1]
+            fig, axes = plt.subplots(
+                len(neighbour_ids),
+                k + 1,
+                figsize=(1.1 * (k + 1), 1.6 * len(neighbour_ids)),
+                squeeze=False,
+            )
+            for row, (method, ids) in zip(axes, neighbour_ids.items(), strict=True):
+                plot_gallery(images, slider.value, ids[slider.value], labels, names, row)
+                row[0].set_title(f"{method}\n{names[int(labels[slider.value])]}", fontsize=7)
+            fig.tight_layout()
+            display(fig)
+            plt.close(fig)
+
+    slider.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([slider, out])

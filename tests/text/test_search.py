@@ -86,3 +86,18 @@ def test_leak_check_and_heldout_documents():
     docs, dropped = search.heldout_documents(get_profile("smoke"))
     assert len(docs) >= 20 and dropped >= 0
     assert search.near_duplicates_of(docs, docs[:1]) == [0]  # the check does find a copy
+
+
+def test_search_box_shows_each_engine_side_by_side():
+    engines = {
+        "BM25": lambda q: search.bm25_scores([q], DOCS)[0],
+        "TF-IDF": lambda q: search.tfidf_scores([q], DOCS)[0],
+    }
+    box = search.search_box(engines, DOCS, "violin bow", k=2)
+    text, columns = box.children
+    first = columns.children[0].value
+    assert "BM25" in first and first.index("violin") < first.index("</ol>")
+    text.value = "capital of France"
+    assert "Paris" in columns.children[1].value
+    with pytest.raises(BadInput, match="engines"):
+        search.search_box({}, DOCS, "x")

@@ -45,3 +45,13 @@ def test_pixels_beat_a_shuffle_and_encoders_embed():
     assert sim.image_embeddings(rand, images[:5]).shape[0] == 5
     axes = sim.plot_gallery(images, 0, ids[0], labels, FASHION_CLASSES)
     assert len(axes) == 11
+
+
+def test_gallery_widget():
+    images, labels = load_fashion_mnist("test")
+    images, labels = images[:50], labels[:50].numpy()
+    ids = {"pixels": sim.neighbours(sim.image_embeddings(None, images), 10)}
+    widget = sim.gallery(images, ids, labels, FASHION_CLASSES, start=3)
+    slider, out = widget.children
+    assert slider.max == 49 and slider.value == 3
+    slider.value = 4  # redraws without error
