@@ -89,6 +89,33 @@ COURSE: tuple[Chapter, ...] = (
         8.9,
         1.0,
     ),
+    Chapter(
+        "09",
+        "09_search.ipynb",
+        "Search with self-supervised embeddings",
+        "SimCSE with the course's NT-Xent; inverse-cloze retrieval vs BM25, TF-IDF, CBOW, MiniLM; "
+        "a faiss index, exact vs approximate; a search box; image similarity; SetFit",
+        8.0,
+        1.0,
+    ),
+    Chapter(
+        "10",
+        "10_ship_it.ipynb",
+        "Ship it: export, serve, monitor",
+        "ONNX and torch.export with parity and latency; a FastAPI service with Prometheus metrics; "
+        "a load test; drift monitoring",
+        8.0,
+        1.0,
+    ),
+    Chapter(
+        "11",
+        "11_your_own_data.ipynb",
+        "Your own data",
+        "the whole path on movie reviews: loading, cleaning thresholds, a tokenizer and CBOW "
+        "trained on them, the 100-label curve vs TF-IDF and MiniLM; the commands for your files",
+        8.0,
+        1.0,
+    ),
 )
 
 

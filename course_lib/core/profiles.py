@@ -27,6 +27,7 @@ class Profile:
     wordpiece_vocab_size: int
     # --- masked-LM pretraining (notebooks 03-04) ---
     cbow_steps: int
+    own_cbow_steps: int  # CBOW on your own texts (notebook 11); early stopping may end it sooner
     mlm_seq_len: int
     mlm_hidden: int
     mlm_layers: int
@@ -93,6 +94,7 @@ SMOKE = Profile(
     bpe_train_docs=100,
     wordpiece_vocab_size=2000,
     cbow_steps=10,
+    own_cbow_steps=20,
     mlm_seq_len=64,
     mlm_hidden=64,
     mlm_layers=1,
@@ -155,6 +157,7 @@ CPU = Profile(
     bpe_train_docs=1000,
     wordpiece_vocab_size=8000,
     cbow_steps=150,
+    own_cbow_steps=1500,
     mlm_seq_len=128,
     mlm_hidden=128,
     mlm_layers=2,
