@@ -101,3 +101,13 @@ def test_search_box_shows_each_engine_side_by_side():
     assert "Paris" in columns.children[1].value
     with pytest.raises(BadInput, match="engines"):
         search.search_box({}, DOCS, "x")
+
+
+def test_claim_judges_or_only_shows(capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT_CHECKS", "1")
+    search.claim("a holds", True, "1 vs 0")
+    assert "[MET] a holds" in capsys.readouterr().out
+    search.claim("b fails", False, "0 vs 1", judged=False)  # shown, never raises
+    assert "[NOT JUDGED: smoke size] b fails (0 vs 1)" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="NOT MET"):
+        search.claim("b fails", False, "0 vs 1")
