@@ -45,6 +45,23 @@ def stratified_split(
     return {name: parts[name] for name in sizes}
 
 
+def grouped_split(groups: Sequence, test_fraction: float, seed: int) -> dict[str, list[int]]:
+    """Split positions 0..N-1 into {'pool', 'test'} so that no group (a movie, an author, a
+    product) has items in both: a seeded `test_fraction` of the groups goes to the test part."""
+    groups = check_labels(groups, "groups")
+    check_number(test_fraction, "test_fraction", 0, 1, "pass a share such as 0.2", open_low=True,
+                 open_high=True)  # fmt: skip
+    names = np.unique(groups)
+    n_test = round(test_fraction * len(names))
+    if not 0 < n_test < len(names):
+        fix = "pass more groups or a test_fraction that leaves groups on both sides"
+        raise bad_input("groups", "enough groups for both parts", f"{len(names)} groups", fix)
+    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    chosen = set(rng.choice(names, n_test, replace=False).tolist())
+    in_test = np.array([g in chosen for g in groups.tolist()])
+    return {"pool": np.flatnonzero(~in_test).tolist(), "test": np.flatnonzero(in_test).tolist()}
+
+
 def check_sizes(sizes: dict[str, int], total: int) -> None:
     """Raise BadInput unless `sizes` are positive ints (one may be -1: the rest) adding up to `total`."""
     if not isinstance(sizes, dict) or not sizes:

@@ -67,3 +67,20 @@ def test_committed_image_split_is_reproducible():
     assert len(parts["val"]) == splits.IMAGE_VAL_SIZE and len(parts["train"]) == 55_000
     assert not set(parts["val"]) & set(parts["train"])
     assert parts == splits.make_image_split()
+
+
+def test_grouped_split_keeps_every_group_on_one_side():
+    groups = [f"movie{i % 10}" for i in range(100)]
+    parts = splits.grouped_split(groups, 0.2, seed=0)
+    test = {groups[i] for i in parts["test"]}
+    pool = {groups[i] for i in parts["pool"]}
+    assert len(test) == 2 and not test & pool
+    assert sorted(parts["pool"] + parts["test"]) == list(range(100))
+    assert splits.grouped_split(groups, 0.2, seed=0) == parts
+    assert splits.grouped_split(groups, 0.2, seed=1) != parts
+
+
+@pytest.mark.parametrize(("groups", "fraction"), [(["a"] * 5, 0.2), (["a", "b"], 0.1)])
+def test_grouped_split_needs_groups_on_both_sides(groups, fraction):
+    with pytest.raises(BadInput, match="^groups: expected enough groups"):
+        splits.grouped_split(groups, fraction, seed=0)
