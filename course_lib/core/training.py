@@ -369,6 +369,8 @@ class BatchStream:
         """Seed the epoch's shuffle (the same with or without resume) and start iterating."""
         self.epoch_generators = self.generator_states()
         torch.manual_seed(self.seed * 100_003 + self.epoch)
+        if hasattr(self.loader, "set_epoch"):  # accelerate's count of passes, also after a resume
+            self.loader.set_epoch(self.epoch)
         self.batches, self.index = iter(self.loader), 0
 
     def __iter__(self):
