@@ -21,7 +21,10 @@ holds every random state (python, numpy, torch, CUDA), the loader's generators a
 the epoch, the random state just before the last batch was fetched and the losses not yet
 logged. Resuming replays the epoch's batches up to the checkpoint (so a collator that draws
 random numbers, e.g. masking, and the loader's one-batch look-ahead see the same states), then
-restores the random state of the checkpoint's step.
+restores the random state of the checkpoint's step. Each process of a multi-process run saves
+its own (`resume_<rank>.json`). The stop button (SIGINT) or a SIGTERM ends the run at the end of
+the current step, so the checkpoint it saves is exact; a second signal stops it at once (then the
+last periodic checkpoint stands).
 
 A lock (`fcntl.flock` on `run_dir/train.lock`, held for the run, released by the system when the
 process dies) makes a second process training into the same folder stop at once, naming the
