@@ -24,13 +24,15 @@ EXPECTED = (
 
 
 def load_texts(source, field: str = "text") -> list[str]:
-    """Return the texts of `source`: a list/tuple of strings, a datasets.Dataset (column
+    """Return the texts of `source`: a list/tuple/array of strings, a datasets.Dataset (column
     `field`), or a .txt (one text per line, blank lines skipped), .jsonl or .csv file."""
     if is_dataset(source):
         return check_nonblank(column(source, field, "field"), "source")
     path = as_path(source)
     if path is not None:
         return check_nonblank(read_file(path, field)[0], "source")
+    if hasattr(source, "tolist") and not isinstance(source, str):  # numpy array, pandas Series
+        source = source.tolist()
     if isinstance(source, list | tuple):
         return check_nonblank(check_texts(source, "source"), "source")
     raise bad_input("source", EXPECTED, source, "pass a list of strings or a file path")

@@ -32,6 +32,7 @@ def test_every_file_kind_gives_the_same_texts(files, name):
 
 def test_lists_tuples_and_datasets_give_their_texts():
     assert load_texts(TEXTS) == TEXTS and load_texts(tuple(TEXTS)) == TEXTS
+    assert load_texts(np.array(TEXTS)) == TEXTS
     dataset = Dataset.from_dict({"body": TEXTS, "label": LABELS})
     assert load_texts(dataset, field="body") == TEXTS
 
