@@ -32,14 +32,16 @@ spec.loader.exec_module(script)
 
 
 def run_script(run_dir: Path, *point: str, wait: bool = True) -> subprocess.Popen:
-    """Start the training script (killing itself at `point`, if given) in a fresh process."""
+    """Start the training script (killing itself at `point`, if given) in a fresh process; when
+    waiting for it, its stderr is in `.errors`."""
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     )
     command = [sys.executable, str(SCRIPT), str(run_dir), str(torch.get_num_threads()), *point]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output = subprocess.PIPE if wait else subprocess.DEVNULL
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=output)
     if wait:
-        process.wait(timeout=120)
+        process.errors = process.communicate(timeout=120)[1].decode()
     return process
 
 
@@ -75,7 +77,7 @@ def test_kill_9_resumes_from_the_last_complete_checkpoint_identically(
 ):
     run_dir = tmp_path / "run"
     killed = run_script(run_dir, point, str(when))
-    assert killed.returncode == -9, killed.stderr.read().decode()[-2000:]
+    assert killed.returncode == -9, killed.errors[-2000:]
     done = 2 * script.CHECKPOINT_EVERY if point != "step" else when - 1  # steps finished
 
     history, model = train_in_process(run_dir)
