@@ -54,7 +54,7 @@ notebooks: setup
 	@for nb in notebooks/[0-9]*.ipynb; do \
 	  echo "== $$nb"; start=$$(date +%s); \
 	  COURSE_PROFILE=cpu $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=$(NB_TIMEOUT) --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	    --ExecutePreprocessor.timeout=$(NB_TIMEOUT) --ExecutePreprocessor.kernel_name=ssl-course "$$nb" || exit 1; \
 	  echo "   $$(( $$(date +%s) - start )) s"; \
 	done
 
