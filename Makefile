@@ -1,5 +1,5 @@
 # Self-Supervised Learning, hands-on: every command a learner, teacher or maintainer needs.
-#   make course      set up (first run) and open JupyterLab on notebooks/
+#   make course      set up (first run), copy notebooks/ into my-notebooks/ (yours) and open JupyterLab there
 #   make test        set up (first run) and run the whole test suite (smoke profile)
 #   make notebooks   maintainers: re-execute every notebook in place in the cpu profile
 SHELL := /bin/bash
@@ -11,9 +11,9 @@ FMNIST := /usr/share/datasets/fashion-mnist
 QUIET := TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 HF_DATASETS_DISABLE_PROGRESS_BARS=1
 NB_TIMEOUT ?= 600
 
-.PHONY: setup data course test lint notebooks reference-checkpoints clean
+.PHONY: setup data browser course test lint notebooks reference-checkpoints clean
 
-setup: $(STAMP) data
+setup: $(STAMP) data browser
 
 $(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -38,8 +38,23 @@ data: $(STAMP)
 	fi
 	$(BIN)/python -m course_lib.data.sources check
 
+# The browser tests (tests/browser/) drive Debian's chromium through its chromedriver, never a browser
+# download; where it cannot be installed they are skipped (and fail under CI=true).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; } || true; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	    sudo apt-get install -y -q chromium chromium-driver >/dev/null || true; \
+	  fi; \
+	  command -v chromedriver >/dev/null || echo "no chromium here: the browser tests will be skipped"; \
+	fi
+
+# Learners work in my-notebooks/ (git-ignored copies made on first run), so `git pull` stays clean.
 course: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/python -m course_lib.workshop copies
+	$(BIN)/jupyter lab --notebook-dir=my-notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
 	$(QUIET) $(BIN)/python -m pytest -n 2 --dist loadfile \
