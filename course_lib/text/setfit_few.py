@@ -7,6 +7,7 @@ difference with the frozen probe of the same encoder is the contrastive fine-tun
 Both run as methods of `core.label_efficiency.run_curves`: (drawn pool positions, seed) -> predictions.
 """
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from course_lib.data.sources import minilm_path
 # sizes per profile (notebook 09): pairs per labeled text, steps cap, batch, tokens per text
 SIZES = {
     "smoke": {"iterations": 2, "max_steps": 4, "batch_size": 8, "max_tokens": 32},
-    "cpu": {"iterations": 5, "max_steps": 60, "batch_size": 16, "max_tokens": 64},
+    "cpu": {"iterations": 5, "max_steps": 20, "batch_size": 16, "max_tokens": 32},
     "gpu": {"iterations": 20, "max_steps": 500, "batch_size": 32, "max_tokens": 128},
 }
 ENCODERS = ("minilm", "course")
@@ -59,9 +60,11 @@ def fine_tune(
         seed=seed,
         report_to="none",
         save_strategy="no",
+        logging_strategy="no",
         show_progress_bar=False,
     )
     data = Dataset.from_dict({"text": list(texts), "label": labels_})
+    logging.getLogger("setfit").setLevel(logging.WARNING)  # no banner per run
     Trainer(model=model, args=args, train_dataset=data).train_embeddings(list(texts), labels_)
     return model.model_body
 
