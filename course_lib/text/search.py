@@ -197,3 +197,23 @@ def claim(text: str, holds: bool, detail: str, judged: bool = True) -> None:
         verdict(text, holds, detail)
     else:
         print(f"[NOT JUDGED: smoke size] {text} ({detail})")
+
+
+def recall_goals(recall_at_10: dict[str, float], name: str, judged: bool = True) -> None:
+    """Notebook 09's goals for encoder `name` on recall@10: it beats 'mlm_encoder' (its own self
+    before contrastive training) and 'cbow', and comes within 0.10 of 'minilm' or beats 'bm25'."""
+    r = recall_at_10
+    for other in ("mlm_encoder", "cbow"):
+        claim(
+            f"{name} beats {other} on recall@10",
+            r[name] > r[other],
+            f"{r[name]:.3f} vs {r[other]:.3f}",
+            judged,
+        )
+    gap, over = r["minilm"] - r[name], r[name] - r["bm25"]
+    claim(
+        f"{name} within 0.10 of MiniLM or above BM25 on recall@10",
+        gap <= 0.10 or over > 0,
+        f"{gap:.3f} behind MiniLM, {over:+.3f} vs BM25",
+        judged,
+    )

@@ -100,3 +100,13 @@ def gallery(images: torch.Tensor, neighbour_ids: dict, labels, names, start: int
     slider.observe(refresh, names="value")
     refresh()
     return widgets.VBox([slider, out])
+
+
+def precision_table(precision: dict[str, dict[str, float]], names) -> str:
+    """Return a markdown table of precision@k: one column per method, one row per class + 'all'."""
+    rows = ["| class | " + " | ".join(precision) + " |", "|---" * (len(precision) + 1) + "|"]
+    rows += [
+        f"| {c} | " + " | ".join(f"{precision[m][c]:.3f}" for m in precision) + " |"
+        for c in ["all", *names]
+    ]
+    return "\n".join(rows)

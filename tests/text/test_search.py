@@ -111,3 +111,15 @@ def test_claim_judges_or_only_shows(capsys, monkeypatch):
     assert "[NOT JUDGED: smoke size] b fails (0 vs 1)" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="NOT MET"):
         search.claim("b fails", False, "0 vs 1")
+
+
+def test_recall_goals(capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT_CHECKS", "1")
+    r = {"mlm_encoder": 0.6, "cbow": 0.5, "minilm": 0.9, "bm25": 0.85, "good": 0.82, "bad": 0.55}
+    search.recall_goals(r, "good")
+    out = capsys.readouterr().out
+    assert out.count("[MET]") == 3 and "0.080 behind MiniLM" in out
+    with pytest.raises(AssertionError, match="good beats mlm_encoder"):
+        search.recall_goals({**r, "mlm_encoder": 0.83}, "good")
+    search.recall_goals(r, "bad", judged=False)
+    assert capsys.readouterr().out.count("[NOT JUDGED") == 3

@@ -55,3 +55,9 @@ def test_gallery_widget():
     slider, out = widget.children
     assert slider.max == 49 and slider.value == 3
     slider.value = 4  # redraws without error
+
+
+def test_precision_table():
+    table = sim.precision_table({"a": {"all": 0.5, "x": 1.0}, "b": {"all": 0.25, "x": 0.0}}, ["x"])
+    assert table.splitlines()[0] == "| class | a | b |"
+    assert "| all | 0.500 | 0.250 |" in table and "| x | 1.000 | 0.000 |" in table
