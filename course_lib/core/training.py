@@ -559,6 +559,9 @@ def lock_run(run_dir: Path):
             f"{holder} is training into {run_dir}: wait for it to finish or stop it, or pass "
             "another run_dir",
         ) from None
+    except OSError:  # a file system without locks (some network drives): train unguarded
+        print(f"{run_dir}: this file system cannot lock; do not train into it twice at once")
+        return handle
     handle.seek(0)
     handle.truncate()
     handle.write(f"process {os.getpid()}")
