@@ -17,6 +17,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.models import Pooling, Transformer
 from setfit import SetFitModel, Trainer, TrainingArguments
 
+from course_lib.core.paths import artifact_dir
 from course_lib.core.probe import fit_probe
 from course_lib.core.validate import check_choice, check_texts
 from course_lib.data.sources import minilm_path
@@ -106,3 +107,19 @@ def setfit_method(
         return probe.predict(embed(encoder, test_texts))
 
     return run
+
+
+def methods_for(task, bert_folder, sizes: dict, run_prefix: str) -> dict[str, Callable]:
+    """Return notebook 09's four methods on a `few_labels.TextTask`: the frozen probe and SetFit
+    of MiniLM and of the course's BERT (saved in `bert_folder`), all reading sizes["max_tokens"]."""
+    methods = {}
+    for kind in ENCODERS:
+
+        def make(kind: str = kind) -> SentenceTransformer:
+            return sentence_encoder(kind, bert_folder, sizes["max_tokens"])
+
+        pool, y, test = task.pool_texts, task.pool_y, task.test_texts
+        methods[f"{kind}_probe"] = frozen_probe_method(make, pool, y, test)
+        run_dir = Path(artifact_dir(f"{run_prefix}_{kind}"))
+        methods[f"{kind}_setfit"] = setfit_method(make, pool, y, test, sizes, run_dir)
+    return methods

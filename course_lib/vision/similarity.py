@@ -110,3 +110,11 @@ def precision_table(precision: dict[str, dict[str, float]], names) -> str:
         for c in ["all", *names]
     ]
     return "\n".join(rows)
+
+
+def compare(models: dict, images: torch.Tensor, labels, names, k: int = 10) -> tuple[dict, dict]:
+    """Return ({method: neighbour ids}, {method: precision@k by class}) for each named encoder
+    (None: raw pixels) on the same images."""
+    found = {m: neighbours(image_embeddings(model, images), k) for m, model in models.items()}
+    precision = {m: precision_by_class(ids, labels, list(names)) for m, ids in found.items()}
+    return found, precision

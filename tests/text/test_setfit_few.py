@@ -54,3 +54,13 @@ def test_fine_tune_moves_the_encoder_and_methods_predict(make, tmp_path):
     ):
         predicted = method(drawn, 0)
         assert predicted.shape == (3,) and set(predicted) <= {0, 1}
+
+
+def test_methods_for_a_task():
+    from course_lib.text.few_labels import TextTask
+
+    task = TextTask(TEXTS, LABELS, TEXTS[:2], LABELS[:2], ["music", "places"])
+    folder = mlm.pretrained_folder(get_profile("smoke"))[0]
+    methods = sf.methods_for(task, folder, sf.SIZES["smoke"], "test_setfit")
+    assert set(methods) == {"minilm_probe", "minilm_setfit", "course_probe", "course_setfit"}
+    assert methods["course_probe"](np.arange(8), 0).shape == (2,)

@@ -61,3 +61,15 @@ def test_precision_table():
     table = sim.precision_table({"a": {"all": 0.5, "x": 1.0}, "b": {"all": 0.25, "x": 0.0}}, ["x"])
     assert table.splitlines()[0] == "| class | a | b |"
     assert "| all | 0.500 | 0.250 |" in table and "| x | 1.000 | 0.000 |" in table
+
+
+def test_compare_methods_on_the_same_images():
+    images, labels = load_fashion_mnist("test")
+    images, labels = images[:60], labels[:60].numpy()
+    model = SimCLRModel(EncoderConfig(widths=(8, 16))).eval()
+    found, precision = sim.compare({"cnn": model, "pixels": None}, images, labels, FASHION_CLASSES)
+    assert set(found) == set(precision) == {"cnn", "pixels"}
+    assert found["pixels"].shape == (60, 10)
+    assert precision["pixels"]["all"] == pytest.approx(
+        sim.precision_at_k(found["pixels"], labels).mean()
+    )
