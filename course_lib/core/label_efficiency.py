@@ -238,13 +238,19 @@ def headline(
     every seed) and print them with their range."""
     result = multipliers(curves, method, baselines, at, scratch)
     result |= multipliers_per_seed(curves, method, baselines, at, scratch)
+    fewest = {  # the fewest labels each baseline curve was measured at
+        f"multiplier_at_{at}": min(int(n) for n in curves[scratch]),
+        "multiplier_vs_best_baseline": min(n for n, _ in envelope([curves[b] for b in baselines])),
+    }
     for key in (f"multiplier_at_{at}", "multiplier_vs_best_baseline"):
         seeds = result[f"{key}_per_seed"]
-        bound = (
-            " (lower bound: the baseline never got there)"
-            if result[f"{key}_is_lower_bound"]
-            else ""
-        )
+        bound = ""
+        if result[f"{key}_is_lower_bound"]:
+            bound = " (lower bound: the baseline never got there)"
+        elif result[key] * at <= fewest[key]:
+            bound = (
+                f" (upper bound: the baseline's fewest labels, {fewest[key]}, already got there)"
+            )
         print(
             f"{key}: {result[key]:.1f}x on the mean curves{bound}; per seed "
             + ", ".join(f"{m:.1f}x" for m in seeds)

@@ -102,7 +102,7 @@ def test_run_curves_scores_every_method_on_the_same_draws():
     assert seen.count((100, 0, tuple(range(100)))) == 2  # both methods saw the same draw
 
 
-def test_headline_and_kept_predictions_at_another_label_count():
+def test_headline_and_kept_predictions_at_another_label_count(capsys):
     import numpy as np
 
     curves = {
@@ -112,6 +112,12 @@ def test_headline_and_kept_predictions_at_another_label_count():
     head = le.headline(curves, "pretrained", ["scratch"], at=30)
     assert head["multiplier_at_30_per_seed"] == pytest.approx([10.0, 10**1.75 / 10])
     assert "multiplier_at_100" not in head
+    worse = curves | {"scratch": le.summarize({10: [0.9, 0.9], 30: [0.95, 0.95]})}
+    le.headline(worse, "pretrained", ["scratch"], at=30)
+    assert (
+        "upper bound: the baseline's fewest labels, 10, already got there"
+        in capsys.readouterr().out
+    )
     _, kept = le.run_curves(
         {"a": lambda idx, seed: np.ones(3, int)}, {"a": [10, 30]}, [0], lambda n, s: np.arange(n),
         np.ones(3, int), 2, keep_at=30,
