@@ -24,7 +24,9 @@ def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
         raise ValueError(f"seq_len must be at least 8, got {seq_len}")
     if len(texts) == 0:
         raise ValueError("texts is empty: expected at least one document")
-    ids = tokenizer(check_texts(texts, "texts"), add_special_tokens=False)["input_ids"]
+    texts = check_texts(texts, "texts")
+    # verbose=False: documents longer than the model's input are fine here, they are cut in blocks
+    ids = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
     stream: list[int] = []
     for doc in ids:
         stream.extend(doc)
