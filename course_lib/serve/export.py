@@ -19,12 +19,13 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from course_lib.core.validate import bad_input, check_int, check_tensor
+from course_lib.core.validate import bad_input, check_choice, check_int, check_tensor
 from course_lib.text.classify import SequenceClassifier
 from course_lib.vision.classify import ImageClassifier
 
 EXPORT_BATCH, EXPORT_LENGTH = 2, 16  # trace shapes: >= 2, so neither is specialised to 1
 MAX_BATCH = 1024
+FORMATS = ("torch_export", "onnx", "torchscript")
 Runner = Callable[[np.ndarray], np.ndarray]
 
 
@@ -137,18 +138,21 @@ def torch_runner(module: nn.Module) -> Runner:
     return run
 
 
-def export_all(module: nn.Module, kind: str, folder: Path, max_length: int = 128) -> dict:
-    """Export a TextLogits/ImageLogits module to .pt2, .onnx and TorchScript under `folder`;
-    return {format: path or why it failed}."""
+def export_all(
+    module: nn.Module, kind: str, folder: Path, max_length: int = 128, formats=FORMATS
+) -> dict:
+    """Export a TextLogits/ImageLogits module to `formats` (.pt2, .onnx, TorchScript) under
+    `folder`; return {format: path, or why it failed}."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     example = example_inputs(kind)
     dims = text_dims(max_length) if kind == "text" else image_dims()
-    return {
-        "torch_export": export_program(module, example, dims, folder / f"{kind}.pt2"),
-        "onnx": export_onnx(module, example, dims, folder / f"{kind}.onnx"),
-        "torchscript": export_torchscript(module, example, folder / f"{kind}.torchscript.pt"),
+    exporters = {
+        "torch_export": lambda: export_program(module, example, dims, folder / f"{kind}.pt2"),
+        "onnx": lambda: export_onnx(module, example, dims, folder / f"{kind}.onnx"),
+        "torchscript": lambda: export_torchscript(module, example, folder / f"{kind}.ts.pt"),
     }
+    return {name: exporters[check_choice(name, "formats", FORMATS)]() for name in formats}
 
 
 def load_runners(module: nn.Module, paths: dict, threads: int = 1) -> dict[str, Runner]:
