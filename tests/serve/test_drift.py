@@ -40,7 +40,7 @@ def test_permutation_test_false_alarms_and_power():
         drift.mmd_test(rng.normal(size=(60, 3)), rng.normal(0.8, size=(40, 3)), 100, s)[1]
         for s in range(20)
     ]
-    assert np.mean(np.array(same) < 0.05) <= 0.1  # about alpha when nothing changed
+    assert np.mean(np.array(same) < 0.05) <= 0.15  # alpha = 0.05, give or take 2 binomial SDs
     assert np.mean(np.array(shifted) < 0.05) >= 0.95
     assert min(same) >= 1 / 101  # the observed relabelling counts
 
