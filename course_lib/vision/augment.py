@@ -1,9 +1,14 @@
-"""Augmentations for contrastive learning on 28x28 grayscale images, built with kornia.
+"""Augmentations for contrastive learning on gray (28x28 Fashion-MNIST) or RGB images, with kornia.
 
 Two random augmentations of one image make a positive pair; whatever the augmentations change
 (position, scale, left/right, brightness, sharpness) is what the encoder learns to ignore.
 `AugmentConfig` holds every strength in one place; `make_augment` turns it into a kornia pipeline
 that works on whole batches at once.
+
+Colour images get SimCLR's colour distortion on top (saturation and hue jitter, random grayscale;
+Chen et al. 2020): without it two views of an image share their colours, and matching views by
+colour alone is a shortcut that teaches the encoder nothing about shapes. Gray images never get
+it: their pipeline, its random draws and its outputs are those of the gray-only course.
 """
 
 from dataclasses import asdict, dataclass, fields, replace
@@ -11,11 +16,18 @@ from dataclasses import asdict, dataclass, fields, replace
 import ipywidgets as widgets
 import kornia.augmentation as K
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from IPython.display import display
 from torch import nn
 
-from course_lib.core.validate import bad_input, check_int, check_number, check_pixels
+from course_lib.core.validate import (
+    bad_input,
+    check_choice,
+    check_int,
+    check_number,
+    check_pixels,
+)
 
 
 @dataclass(frozen=True)
@@ -29,19 +41,35 @@ class AugmentConfig:
     blur_p: float = 0.0  # probability of a Gaussian blur (sigma 0.1-1.0)
     noise_std: float = 0.0  # standard deviation of added Gaussian noise (pixels in [0, 1])
     erase_p: float = 0.0  # probability of erasing a random rectangle
+    # colour distortion, RGB images only (SimCLR's, at CIFAR strength; gray images ignore these)
+    saturation: float = 0.4  # saturation changes by up to +-saturation (with probability jitter_p)
+    hue: float = 0.1  # hue turns by up to +-hue of a full turn (with probability jitter_p)
+    grayscale_p: float = 0.2  # probability of turning the view gray
 
     def __post_init__(self) -> None:
         """Refuse strengths outside their valid ranges."""
-        for name in ("flip_p", "jitter_p", "blur_p", "erase_p"):
+        for name in ("flip_p", "jitter_p", "blur_p", "erase_p", "grayscale_p"):
             check_number(getattr(self, name), name, 0, 1, "a probability: 0 (off) to 1 (always)")
         fix = "keep a share of the area in (0, 1]: 1.0 turns cropping off"
         check_number(self.crop_scale_min, "crop_scale_min", 0, 1, fix, open_low=True)
         check_number(self.jitter, "jitter", 0, 0.99, "brightness changes by up to +-jitter < 1")
         check_number(self.noise_std, "noise_std", 0, 1, "a standard deviation in pixels (0-1)")
+        check_number(self.saturation, "saturation", 0, 0.99, "saturation changes by < +-1")
+        check_number(self.hue, "hue", 0, 0.5, "a share of a full turn of hue, 0 to 0.5")
 
 
-NO_AUGMENT = AugmentConfig(crop_scale_min=1.0, flip_p=0.0, jitter=0.0, jitter_p=0.0)
-WEAK = AugmentConfig(crop_scale_min=0.8, flip_p=0.5, jitter=0.1, jitter_p=0.5)
+COLOUR_FIELDS = ("saturation", "hue", "grayscale_p")  # used on RGB images only
+NO_COLOUR = {"saturation": 0.0, "hue": 0.0, "grayscale_p": 0.0}
+NO_AUGMENT = AugmentConfig(crop_scale_min=1.0, flip_p=0.0, jitter=0.0, jitter_p=0.0, **NO_COLOUR)
+WEAK = AugmentConfig(
+    crop_scale_min=0.8,
+    flip_p=0.5,
+    jitter=0.1,
+    jitter_p=0.5,
+    saturation=0.1,
+    hue=0.02,
+    grayscale_p=0,
+)
 STRONG = AugmentConfig()
 # SimCLR's default for Fashion-MNIST: STRONG with milder crops (at least half the area), the best
 # of the crop scales measured for the 100-label probe (data/reference/simclr_fmnist/README.md)
@@ -49,16 +77,17 @@ SIMCLR = replace(STRONG, crop_scale_min=0.5)
 
 
 def to_float_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
-    """Return uint8 images (N, H, W) or (N, 1, H, W), or floats in [0, 1], as floats in [0, 1]
-    shaped (N, 1, H, W); refuse other shapes, dtypes and float images on the 0-255 scale."""
+    """Return gray or RGB images, uint8 (N, H, W) or (N, C, H, W) with C = 1 or 3, or floats in
+    [0, 1], as floats in [0, 1] shaped (N, C, H, W); refuse other shapes, dtypes and float images
+    on the 0-255 scale."""
     if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4):
         fix = "pass a batch: images[None] for one (H, W) image; torch.as_tensor for arrays"
-        raise bad_input(name, "a tensor of images shaped (N, H, W) or (N, 1, H, W)", images, fix)
+        raise bad_input(name, "a tensor of images shaped (N, H, W) or (N, C, H, W)", images, fix)
     if images.ndim == 3:
         images = images.unsqueeze(1)
-    if images.shape[1] != 1:
-        fix = "convert to grayscale (e.g. .mean(1, keepdim=True)), or put channels second"
-        raise bad_input(name, "grayscale images with 1 channel (N, 1, H, W)", images, fix)
+    if images.shape[1] not in (1, 3):
+        fix = "put the channels second, (N, C, H, W); load images with data.images.load_images"
+        raise bad_input(name, "1 (gray) or 3 (RGB) channels", images, fix)
     check_pixels(images, name)
     if images.dtype == torch.uint8:
         return images.float() / 255.0
@@ -73,12 +102,14 @@ def check_augment(augment: object) -> object:
     return augment
 
 
-def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
-    """Return a kornia pipeline that augments a float batch (N, 1, size, size) in [0, 1]."""
+def make_augment(config: AugmentConfig = STRONG, size: int = 28, channels: int = 1) -> nn.Module:
+    """Return a kornia pipeline that augments a float batch (N, channels, size, size) in [0, 1];
+    for channels=3 it ends with the colour distortion (saturation, hue, random grayscale)."""
     if not isinstance(config, AugmentConfig):
         fix = "build one: AugmentConfig(crop_scale_min=0.5), or use STRONG / WEAK / SIMCLR"
         raise bad_input("config", "an AugmentConfig", config, fix)
     size = check_int(size, "size", 8, "pass the image side in pixels (28 for Fashion-MNIST)")
+    check_choice(channels, "channels", (1, 3))
     steps: list[nn.Module] = []
     if config.crop_scale_min < 1.0:
         steps.append(
@@ -98,13 +129,26 @@ def make_augment(config: AugmentConfig = STRONG, size: int = 28) -> nn.Module:
         steps.append(K.RandomGaussianNoise(std=config.noise_std, p=1.0))
     if config.erase_p > 0:
         steps.append(K.RandomErasing(scale=(0.02, 0.2), p=config.erase_p))
+    if channels == 3:
+        steps.extend(colour_steps(config))
     if not steps:
         return nn.Identity()
     return K.AugmentationSequential(*steps)
 
 
+def colour_steps(config: AugmentConfig) -> list[nn.Module]:
+    """Return SimCLR's colour distortion for RGB batches: saturation/hue jitter, random grayscale."""
+    steps: list[nn.Module] = []
+    if (config.saturation > 0 or config.hue > 0) and config.jitter_p > 0:
+        steps.append(K.ColorJitter(saturation=config.saturation, hue=config.hue, p=config.jitter_p))
+    if config.grayscale_p > 0:
+        steps.append(K.RandomGrayscale(p=config.grayscale_p))
+    return steps
+
+
 def two_views(images: torch.Tensor, augment: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return two independent augmentations of the same batch: a batch of positive pairs."""
+    """Return two independent augmentations of the same batch: a batch of positive pairs (build
+    the pipeline with make_augment(config, channels=3) for RGB images)."""
     batch = to_float_images(images)
     check_augment(augment)
     with torch.no_grad():
@@ -122,20 +166,27 @@ def show_pairs(
         raise bad_input("n", f"at most the {len(originals)} images given", n, fix)
     torch.manual_seed(seed)
     originals = originals[:n]
-    view1, view2 = two_views(originals, make_augment(config, size=originals.shape[-1]))
+    channels = originals.shape[1]
+    pipeline = make_augment(config, size=originals.shape[-1], channels=channels)
+    view1, view2 = two_views(originals, pipeline)
     fig, axes = plt.subplots(3, n, figsize=(1.1 * n, 3.6), squeeze=False)
     for row, (label, batch) in enumerate(
         (("image", originals), ("view 1", view1), ("view 2", view2))
     ):
         for col in range(n):
             ax = axes[row, col]
-            ax.imshow(batch[col, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(picture(batch[col]), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[row, 0].set_ylabel(label, fontsize=9)
-    fig.suptitle(title or describe(config), fontsize=9)
+    fig.suptitle(title or describe(config, channels), fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def picture(image: torch.Tensor) -> np.ndarray:
+    """Return one float image (C, H, W) as imshow takes it: (H, W) for gray, (H, W, 3) for RGB."""
+    return image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy()
 
 
 ONE_AT_A_TIME = {
@@ -179,26 +230,30 @@ def augmentation_gallery(
     return fig
 
 
-def describe(config: AugmentConfig) -> str:
-    """Return a one-line summary of the strengths, e.g. for a plot title."""
-    return ", ".join(f"{k}={v:g}" for k, v in asdict(config).items())
+def describe(config: AugmentConfig, channels: int = 1) -> str:
+    """Return a one-line summary of the strengths used on images with `channels`, e.g. for a plot
+    title (the colour ones only for RGB)."""
+    used = asdict(config).items()
+    return ", ".join(f"{k}={v:g}" for k, v in used if channels == 3 or k not in COLOUR_FIELDS)
 
 
 def explorer(images: torch.Tensor, n: int = 8):
     """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
-    to_float_images(images)
+    channels = to_float_images(images).shape[1]
     check_int(n, "n", 1)
+    highest = {"jitter": 0.95, "saturation": 0.95, "hue": 0.5}
     sliders = {
         f.name: widgets.FloatSlider(
             value=getattr(STRONG, f.name),
             min=0.05 if f.name == "crop_scale_min" else 0.0,
-            max=0.95 if f.name == "jitter" else 1.0,
+            max=highest.get(f.name, 1.0),
             step=0.05,
             description=f.name,
             continuous_update=False,
             style={"description_width": "110px"},
         )
         for f in fields(AugmentConfig)
+        if channels == 3 or f.name not in COLOUR_FIELDS
     }
     seed = widgets.IntSlider(value=0, min=0, max=20, description="seed")
     out = widgets.Output()

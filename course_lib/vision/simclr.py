@@ -29,7 +29,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.core.contrastive import contrastive_accuracy, nt_xent
+from course_lib.core.contrastive import contrastive_accuracy, nt_xent, split_views
 from course_lib.core.finetune import fingerprint
 from course_lib.core.metrics import seed_summary
 from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, run_folder
@@ -89,15 +89,9 @@ class SimCLRConfig:
         return asdict(self)
 
 
-def float_images(images: torch.Tensor) -> torch.Tensor:
-    """Return gray or RGB images, uint8 (N, [C,] H, W) or floats in [0, 1], as floats (N, C, H, W)
-    in [0, 1]: `augment.to_float_images` on each channel (C = 1 or 3)."""
-    if isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] not in (1, 3):
-        fix = "put the channels second, (N, C, H, W); load images with data.images.load_images"
-        raise bad_input("images", "1 (gray) or 3 (RGB) channels", images, fix)
-    if isinstance(images, torch.Tensor) and images.ndim == 4 and images.shape[1] == 3:
-        return torch.cat([to_float_images(images[:, c : c + 1]) for c in range(3)], 1)
-    return to_float_images(images)
+# gray or RGB, uint8 (N, [C,] H, W) or floats in [0, 1] -> floats (N, C, H, W) in [0, 1]: the
+# encoders' door, one implementation (`augment.to_float_images`) under the name used here
+float_images = to_float_images
 
 
 def image_loader(images: torch.Tensor, batch_size: int, seed: int = 0) -> DataLoader:
@@ -130,9 +124,8 @@ def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
             x = float_images(images)
             views = torch.cat([augment(x), augment(x)]).clamp_(0, 1)
         z = model(views.contiguous(memory_format=torch.channels_last))
-        n = images.shape[0]
         with torch.autocast(z.device.type, enabled=False):  # the loss in fp32 under bf16
-            return nt_xent(z[:n].float(), z[n:].float(), temperature)
+            return nt_xent(*split_views(z.float()), temperature)
 
     return loss_fn
 
@@ -210,7 +203,12 @@ def pretrain(
     history = train(
         model,
         loader,
-        simclr_loss_fn(make_augment(config.augment, size=images.shape[-1]), config.temperature),
+        simclr_loss_fn(
+            make_augment(
+                config.augment, size=images.shape[-1], channels=config.encoder.in_channels
+            ),
+            config.temperature,
+        ),
         train_config,
         eval_fn=eval_fn,
     )
@@ -238,7 +236,7 @@ def view_matching_accuracy(
     encoder = getattr(model, "encoder", model)
     torch.manual_seed(seed)
     x = float_images(images)
-    pipeline = make_augment(augment, size=x.shape[-1])
+    pipeline = make_augment(augment, size=x.shape[-1], channels=x.shape[1])
     v1, v2 = pipeline(x).clamp(0, 1), pipeline(x).clamp(0, 1)
     return contrastive_accuracy(encode(encoder, v1), encode(encoder, v2))
 

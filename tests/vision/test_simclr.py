@@ -10,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+from course_lib.core.contrastive import nt_xent
 from course_lib.core.metrics import seed_summary
 from course_lib.core.validate import BadInput
 from course_lib.vision.augment import NO_AUGMENT, WEAK, make_augment
@@ -68,6 +69,37 @@ def test_loss_fn_gives_a_finite_scalar():
     images, _ = fake_data(8)
     loss = simclr_loss_fn(make_augment(WEAK), 0.5)(SimCLRModel(TINY), (images,))
     assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+def test_loss_pairs_view_i_with_view_n_plus_i():
+    images, _ = fake_data(8)
+    model, augment = SimCLRModel(TINY), make_augment(WEAK)
+    torch.manual_seed(0)
+    loss = simclr_loss_fn(augment, 0.5)(model, (images,))
+    torch.manual_seed(0)
+    x = float_images(images)
+    z = model(torch.cat([augment(x), augment(x)]).clamp(0, 1))
+    assert torch.allclose(loss, nt_xent(z[:8], z[8:], 0.5))
+    assert not torch.allclose(loss, nt_xent(z[:8], z[8:].roll(1, 0), 0.5))
+
+
+def test_pretrain_gives_rgb_images_the_colour_distortion(tmp_path, monkeypatch):
+    import course_lib.vision.simclr as simclr
+
+    built = []
+
+    def recording(*args, **kwargs):
+        built.append(make_augment(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(simclr, "make_augment", recording)
+    config = SimCLRConfig(epochs=1, batch_size=4, encoder=TINY, evals=1)
+    pretrain(config, fake_data(4)[0], tmp_path / "gray", live_plot=False)
+    rgb = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)
+    rgb_config = replace(config, encoder=replace(TINY, in_channels=3))
+    pretrain(rgb_config, rgb, tmp_path / "rgb", live_plot=False)
+    steps = [[type(step).__name__ for step in pipeline.children()] for pipeline in built]
+    assert "ColorJitter" not in steps[0] and steps[1][-2:] == ["ColorJitter", "RandomGrayscale"]
 
 
 def test_loss_is_computed_in_fp32_under_bf16_autocast():
