@@ -2,6 +2,7 @@
 #   make course      set up (first run), copy notebooks/ into my-notebooks/ (yours) and open JupyterLab there
 #   make test        set up (first run) and run the whole test suite (smoke profile)
 #   make notebooks   maintainers: re-execute every notebook in place in the cpu profile
+#   make serve       the classifiers behind an HTTP API on 127.0.0.1:8000 (notebook 10)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -75,3 +76,9 @@ notebooks: setup
 
 clean:
 	rm -rf $(VENV) data/cache artifacts
+
+# make serve: the course's classifiers behind an HTTP API on 127.0.0.1:8000 (notebook 10); the
+# first run fine-tunes both on 100 labels and exports them to artifacts/serve/ (a few minutes)
+.PHONY: serve
+serve: setup
+	$(QUIET) OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(BIN)/python -m course_lib.serve.app $(SERVE_ARGS)

@@ -1,4 +1,5 @@
-"""The models the service ships: the course's BERT and SimCLR encoder, each fine-tuned on 100
+"""The models the service ships: the course's reference BERT and SimCLR encoder (the committed
+checkpoints, so that every checkout serves the same models), each fine-tuned on 100
 labels with the course's one recipe (`core.finetune.fit_classifier`), exported to ONNX with a
 manifest (class names, tokenizer, limits) in one folder, `artifacts/serve/` by default.
 
@@ -13,13 +14,12 @@ import torch
 from transformers import AutoTokenizer
 
 from course_lib.core.finetune import fit_classifier
-from course_lib.core.paths import artifact_dir
+from course_lib.core.paths import DATA_DIR, artifact_dir
 from course_lib.core.profiles import get_profile
 from course_lib.core.validate import bad_input
 from course_lib.serve.export import FORMATS, ImageLogits, TextLogits, export_all
 from course_lib.text.classify import SequenceClassifier, token_ids
 from course_lib.text.few_labels import bert_maker, text_recipes, wiki_task
-from course_lib.text.mlm import pretrained_folder
 from course_lib.vision.classify import (
     ImageClassifier,
     fashion_task,
@@ -27,18 +27,20 @@ from course_lib.vision.classify import (
     make_classifier,
     supervised_augment,
 )
-from course_lib.vision.simclr import load_pretrained
+from course_lib.vision.encoders import load_model
+from course_lib.vision.simclr import REFERENCE_DIR as SIMCLR_DIR
 
 MANIFEST = "manifest.json"
 SERVE_NAME = "serve"
 MAX_TOKENS = 128  # the course's BERT has 128 positions; longer texts are truncated
 N_LABELS = 100
+BERT_DIR = DATA_DIR / "reference" / "bert_mlm"  # the same start on every machine
 
 
 def text_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
     """Return (fine-tuned SequenceClassifier, tokenizer, class names, source) for Wikipedia
-    topics from `n_labels` stratified labeled documents."""
-    folder, source = pretrained_folder(profile)
+    topics from `n_labels` stratified labeled documents, on the committed reference BERT."""
+    folder, source = BERT_DIR, "data/reference/bert_mlm"
     tokenizer, task = AutoTokenizer.from_pretrained(folder), wiki_task()
     drawn = task.draw(n_labels, seed)
     ids = token_ids(tokenizer, [task.pool_texts[i] for i in drawn], MAX_TOKENS)
@@ -51,8 +53,8 @@ def text_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
 
 def image_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
     """Return (fine-tuned ImageClassifier, class names, source) for Fashion-MNIST from
-    `n_labels` stratified labeled images, the SimCLR encoder as its start."""
-    pretrained, source = load_pretrained()
+    `n_labels` stratified labeled images, the committed reference SimCLR encoder as its start."""
+    pretrained, source = load_model(SIMCLR_DIR), "data/reference/simclr_fmnist"
     task = fashion_task()
     drawn = torch.as_tensor(task.draw(n_labels, seed))
     recipe = image_recipes(profile)["simclr_finetune"]
