@@ -9,7 +9,8 @@ Reference checkpoint (the longer run notebooks load when they have not trained l
     python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist
 
 Your own images: a folder of image files (one subfolder per class gives the kNN monitor labels)
-or a .npy uint8 array (N, H, W), (N, H, W, 3) or (N, 3, H, W), resized to --size:
+or a .npy uint8 array (N, H, W), (N, H, W, 3) or (N, 3, H, W), resized to --size (RGB images get
+SimCLR's colour distortion, vision.augment; --no-colour-distortion leaves it out):
     python -m course_lib.vision.simclr --images pets/ --size 32 --epochs 20 --batch-size 64 --out my_simclr
 """
 
@@ -47,7 +48,14 @@ from course_lib.data.images import (
 )
 from course_lib.data.sources import load_fashion_mnist
 from course_lib.data.splits import image_split, sample_labeled
-from course_lib.vision.augment import SIMCLR, STRONG, AugmentConfig, make_augment, to_float_images
+from course_lib.vision.augment import (
+    NO_COLOUR,
+    SIMCLR,
+    STRONG,
+    AugmentConfig,
+    make_augment,
+    to_float_images,
+)
 from course_lib.vision.encoders import (
     EncoderConfig,
     SimCLRModel,
@@ -368,6 +376,11 @@ def command_parser() -> argparse.ArgumentParser:
     own.add_argument("--images", type=Path, help="a folder of image files or a .npy uint8 array")
     own.add_argument("--size", type=int, default=32, help="side the images are resized to")
     own.add_argument("--channels", type=int, choices=(1, 3), help="default: as the images")
+    own.add_argument(
+        "--no-colour-distortion",
+        action="store_true",
+        help="RGB images: leave out the saturation/hue jitter and random grayscale (gray: no-op)",
+    )
     return parser
 
 
@@ -395,7 +408,11 @@ def config_from(args: argparse.Namespace, channels: int = 1) -> SimCLRConfig:
         batch_size=args.batch_size,
         lr=args.lr,
         temperature=args.temperature,
-        augment=replace(base.augment, crop_scale_min=args.crop_scale_min),
+        augment=replace(
+            base.augment,
+            crop_scale_min=args.crop_scale_min,
+            **(NO_COLOUR if args.no_colour_distortion else {}),
+        ),
         encoder=replace(
             base.encoder,
             projection_dim=args.projection_dim,

@@ -13,7 +13,7 @@ from PIL import Image
 from course_lib.core.contrastive import nt_xent
 from course_lib.core.metrics import seed_summary
 from course_lib.core.validate import BadInput
-from course_lib.vision.augment import NO_AUGMENT, WEAK, make_augment
+from course_lib.vision.augment import NO_AUGMENT, NO_COLOUR, WEAK, make_augment
 from course_lib.vision.encoders import EncoderConfig, SimCLRModel, save_model
 from course_lib.vision.simclr import (
     READOUTS,
@@ -129,6 +129,8 @@ def test_command_line_defaults_are_the_config_defaults_and_options_apply(tmp_pat
     assert config.lr == 4e-3
     with pytest.raises(ValueError, match="widths"):
         parse_args("--widths 8 0 --out x".split())
+    config, _ = parse_args("--no-colour-distortion --crop-scale-min 0.4 --out x".split())
+    assert config.augment == replace(SimCLRConfig().augment, crop_scale_min=0.4, **NO_COLOUR)
 
 
 def test_training_curve_is_saved(tmp_path):
