@@ -11,7 +11,7 @@ colour alone is a shortcut that teaches the encoder nothing about shapes. Gray i
 it: their pipeline, its random draws and its outputs are those of the gray-only course.
 """
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import ipywidgets as widgets
 import kornia.augmentation as K
@@ -41,10 +41,11 @@ class AugmentConfig:
     blur_p: float = 0.0  # probability of a Gaussian blur (sigma 0.1-1.0)
     noise_std: float = 0.0  # standard deviation of added Gaussian noise (pixels in [0, 1])
     erase_p: float = 0.0  # probability of erasing a random rectangle
-    # colour distortion, RGB images only (SimCLR's, at CIFAR strength; gray images ignore these)
-    saturation: float = 0.4  # saturation changes by up to +-saturation (with probability jitter_p)
-    hue: float = 0.1  # hue turns by up to +-hue of a full turn (with probability jitter_p)
-    grayscale_p: float = 0.2  # probability of turning the view gray
+    # colour distortion, RGB images only (SimCLR's, at CIFAR strength; gray images ignore these,
+    # and so does the repr, which prints what gray images get: describe(config, 3) shows them)
+    saturation: float = field(default=0.4, repr=False)  # by up to +-saturation (p = jitter_p)
+    hue: float = field(default=0.1, repr=False)  # by up to +-hue of a full turn (p = jitter_p)
+    grayscale_p: float = field(default=0.2, repr=False)  # probability of turning the view gray
 
     def __post_init__(self) -> None:
         """Refuse strengths outside their valid ranges."""

@@ -86,7 +86,7 @@ def test_colour_distortion_only_for_rgb():
     assert not torch.allclose(turned, rgb)  # colours change ...
     assert torch.allclose(turned.amax(1), rgb.amax(1), atol=1e-4)  # ... brightest channel kept
     assert make_augment(replace(SIMCLR, **NO_COLOUR), 16, channels=3)(rgb).shape == rgb.shape
-    assert "hue" in describe(SIMCLR, channels=3) and "hue" not in describe(SIMCLR)
+    assert "hue" in describe(SIMCLR, channels=3) and "hue" not in describe(SIMCLR) + repr(SIMCLR)
     with pytest.raises(BadInput, match=r"channels: expected one of \[1, 3\].*Fix"):
         make_augment(SIMCLR, channels=2)
 
