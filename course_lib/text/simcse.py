@@ -30,7 +30,7 @@ from course_lib.text.search import inverse_cloze, split_sentences
 # sizes per profile (notebook 09): training texts, steps, batch, tokens per text
 SIZES = {
     "smoke": {"texts": 2000, "steps": 12, "batch_size": 32, "max_tokens": 32},
-    "cpu": {"texts": 40000, "steps": 300, "batch_size": 64, "max_tokens": 48},
+    "cpu": {"texts": 40000, "steps": 200, "batch_size": 64, "max_tokens": 48},
     "gpu": {"texts": 200000, "steps": 5000, "batch_size": 256, "max_tokens": 64},
 }
 DROPOUT = 0.1  # SimCSE's: the only difference between the two views of a text

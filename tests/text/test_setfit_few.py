@@ -64,3 +64,8 @@ def test_methods_for_a_task():
     methods = sf.methods_for(task, folder, sf.SIZES["smoke"], "test_setfit")
     assert set(methods) == {"minilm_probe", "minilm_setfit", "course_probe", "course_setfit"}
     assert methods["course_probe"](np.arange(8), 0).shape == (2,)
+
+
+def test_learning_rate_is_checked(make, tmp_path):
+    with pytest.raises(BadInput, match="body_lr"):
+        sf.fine_tune(make(), TEXTS, LABELS, sf.SIZES["smoke"], tmp_path, 0, body_lr=0.0)
