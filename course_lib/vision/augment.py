@@ -105,7 +105,7 @@ def check_augment(augment: object) -> object:
 
 def make_augment(config: AugmentConfig = STRONG, size: int = 28, channels: int = 1) -> nn.Module:
     """Return a kornia pipeline that augments a float batch (N, channels, size, size) in [0, 1];
-    for channels=3 it ends with the colour distortion (saturation, hue, random grayscale)."""
+    for channels=3 with the colour distortion (saturation, hue, random grayscale) after the jitter."""
     if not isinstance(config, AugmentConfig):
         fix = "build one: AugmentConfig(crop_scale_min=0.5), or use STRONG / WEAK / SIMCLR"
         raise bad_input("config", "an AugmentConfig", config, fix)
@@ -124,14 +124,14 @@ def make_augment(config: AugmentConfig = STRONG, size: int = 28, channels: int =
         low, high = 1.0 - config.jitter, 1.0 + config.jitter
         steps.append(K.RandomBrightness((low, high), p=config.jitter_p))
         steps.append(K.RandomContrast((low, high), p=config.jitter_p))
+    if channels == 3:  # SimCLR's order: crop, flip, colour jitter, grayscale, blur
+        steps.extend(colour_steps(config))
     if config.blur_p > 0:
         steps.append(K.RandomGaussianBlur(3, (0.1, 1.0), p=config.blur_p))
     if config.noise_std > 0:
         steps.append(K.RandomGaussianNoise(std=config.noise_std, p=1.0))
     if config.erase_p > 0:
         steps.append(K.RandomErasing(scale=(0.02, 0.2), p=config.erase_p))
-    if channels == 3:
-        steps.extend(colour_steps(config))
     if not steps:
         return nn.Identity()
     return K.AugmentationSequential(*steps)
