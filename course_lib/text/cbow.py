@@ -170,6 +170,20 @@ def check_sizes(batch_size: int, lr: float, target_prob: float, window: int) -> 
     check_int(window, "window", 1, "pass the neighbours on each side, e.g. 5")
 
 
+def training_record(model: CBOW, data: dict, settings: dict) -> dict:
+    """Return what `save_vectors` records of a run: `settings` (how it was trained, the data's
+    description under 'data') plus its held-out loss and the unigram baseline to compare with."""
+    heldout = data["heldout"]
+    targets = heldout[~torch.isin(heldout, model.special_ids)]
+    return settings | {
+        "seq_len": int(heldout.shape[1]),
+        "heldout_loss": heldout_loss(model, heldout),
+        "unigram_entropy_baseline": unigram_baseline(
+            data["train"], targets, model.embed.num_embeddings
+        ),
+    }
+
+
 def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
     """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
 
@@ -269,22 +283,17 @@ def main(argv: list[str] | None = None) -> None:
         vocab_size=args.vocab_size,
         data_description=description,
     )
-    heldout = data["heldout"]
-    targets = heldout[~torch.isin(heldout, model.special_ids)]
-    record = {
+    settings = {
         "command": reproduce_command("course_lib.text.cbow", argv),
         "profile": profile.name,
         "data": description,
         "heldout_fraction": HELDOUT_FRACTION,
         "seed": args.seed,
         "batch_size": args.batch_size,
-        "seq_len": int(heldout.shape[1]),
         "lr": args.lr,
         "target_prob": target_prob,
-        "heldout_loss": heldout_loss(model, heldout),
-        "unigram_entropy_baseline": unigram_baseline(data["train"], targets, len(tokenizer)),
     }
-    record = save_vectors(out, model, tokenizer, history, record)
+    record = save_vectors(out, model, tokenizer, history, training_record(model, data, settings))
     print(
         f"held-out CBOW loss {record['heldout_loss']:.3f} nats "
         f"(unigram {record['unigram_entropy_baseline']:.3f}); saved to {out.name}"

@@ -19,11 +19,11 @@ from transformers.utils import logging
 from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import Recipe
 from course_lib.core.paths import artifact_dir
-from course_lib.core.validate import bad_input, check_int, check_number, check_texts
+from course_lib.core.validate import bad_input, check_int, check_labels, check_number, check_texts
 from course_lib.data.corpus import leaking_texts
 from course_lib.data.own import encode_labels, load_labeled
 from course_lib.data.sources import load_wiki_summaries
-from course_lib.data.splits import sample_labeled, stratified_split, text_split
+from course_lib.data.splits import grouped_split, sample_labeled, stratified_split, text_split
 from course_lib.text.classify import (
     BagClassifier,
     SequenceClassifier,
@@ -49,6 +49,8 @@ class TextTask:
     test_y: np.ndarray
     names: list[str]
     dropped_leaks: int = 0  # pool texts dropped as near duplicates of test texts
+    pool_ids: list[int] | None = None  # positions of the pool texts in the texts given
+    test_ids: list[int] | None = None  # positions of the test texts in the texts given
 
     def draw(self, n: int, seed: int) -> np.ndarray:
         """Return the pool positions of n stratified, seeded labeled documents."""
@@ -78,11 +80,13 @@ def text_task(
     test_size: int | float = 0.3,
     seed: int = 0,
     names: Sequence[str] | None = None,
+    groups: Sequence | None = None,
 ) -> TextTask:
     """Return your labeled texts as a task: a stratified, seeded test set of `test_size` texts
     (a share when < 1) and the pool the few labels are drawn from, without any pool text that
     equals or near-duplicates a test text. Labels may be ints or strings (`encode_labels`);
-    `names` renames the classes (in sorted label order)."""
+    `names` renames the classes (in sorted label order). With `groups` (one per text: a movie,
+    an author), the test set is a `test_size` share of whole groups instead."""
     texts, labels = load_labeled((check_texts(texts, "texts"), labels))
     y, classes = encode_labels(labels)
     if names is not None:
@@ -94,9 +98,13 @@ def text_task(
                 names,
                 "pass one name per class, or leave names out to use the labels",
             )
-    n_test = test_count(test_size, len(texts), len(classes))
     check_int(seed, "seed")
-    parts = stratified_split(y, {"test": n_test, "pool": -1}, seed)
+    if groups is None:
+        n_test = test_count(test_size, len(texts), len(classes))
+        parts = stratified_split(y, {"test": n_test, "pool": -1}, seed)
+    else:
+        groups = check_labels(groups, "groups", length=len(texts))
+        parts = grouped_split(groups, test_size, seed)
     test, pool = parts["test"], parts["pool"]
     leaks = set(leaking_texts([texts[i] for i in pool], [texts[i] for i in test]))
     pool = [i for k, i in enumerate(pool) if k not in leaks]
@@ -107,6 +115,8 @@ def text_task(
         y[test],
         names or classes,
         len(leaks),
+        pool,
+        list(test),
     )
 
 

@@ -159,6 +159,16 @@ def test_text_task_drops_pool_copies_of_test_texts():
     assert len(task.pool_texts) + 30 + task.dropped_leaks == 120
 
 
+def test_text_task_with_groups_keeps_each_group_on_one_side():
+    texts, labels = review_texts(100)
+    movies = [f"movie{i % 10}" for i in range(100)]
+    task = fl.text_task(texts, labels, test_size=0.2, seed=0, groups=movies)
+    test = {movies[i] for i in task.test_ids}
+    assert len(test) == 2 and not test & {movies[i] for i in task.pool_ids}
+    assert task.test_texts == [texts[i] for i in task.test_ids]
+    assert task.pool_texts == [texts[i] for i in task.pool_ids]
+
+
 def test_text_methods_run_the_whole_comparison_on_two_string_classes(tmp_path):
     from course_lib.text import mlm
     from course_lib.text.tokenizer import build_tokenizer
@@ -202,6 +212,8 @@ BAD = [
     (lambda t, y: fl.text_task(t, y, test_size=59), r"^test_size: expected between 2 and 56"),
     (lambda t, y: fl.text_task(t, y, names=["a"]), r"^names: expected 2 class names"),
     (lambda t, y: fl.text_task(t, y, seed=0.5), r"^seed: expected an int"),
+    (lambda t, y: fl.text_task(t, y, groups=["a"] * 59), r"^groups: expected 60 labels"),
+    (lambda t, y: fl.text_task(t, y, groups=["a"] * 60), r"^groups: expected enough groups"),
 ]
 
 
