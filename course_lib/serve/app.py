@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads per model")
     args = parser.parse_args(argv)
     app = create_app(build(folder=args.folder), args.threads)
+    print(f"serving on http://{args.host}:{args.port} (docs at /docs; Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

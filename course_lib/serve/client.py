@@ -1,14 +1,15 @@
 """Talk to the service as a client would: start it as a subprocess on a free loopback port, wait
 until it answers, send a bounded load of real HTTP requests, stop it cleanly."""
 
-import asyncio
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -60,23 +61,26 @@ def stop_server(process: subprocess.Popen, timeout: float = 20.0) -> int:
     return process.returncode
 
 
-async def _load(url: str, requests: list[tuple[str, dict]], concurrency: int) -> tuple:
-    """Send every (path, body) with at most `concurrency` in flight; return latencies, codes."""
-    gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency)
+def _load(url: str, requests: list[tuple[str, dict]], concurrency: int) -> list:
+    """Send every (path, body) from `concurrency` client threads; return (seconds, status)s."""
+    local, clients = threading.local(), []
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    def one(request: tuple[str, dict]) -> tuple[float, int]:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=url, timeout=30)
+            clients.append(local.client)
+        start = time.perf_counter()
+        try:
+            status = local.client.post(request[0], json=request[1]).status_code
+        except httpx.HTTPError:
+            status = -1
+        return time.perf_counter() - start, status
 
-        async def one(path: str, body: dict) -> tuple[float, int]:
-            async with gate:
-                start = time.perf_counter()
-                try:
-                    status = (await client.post(path, json=body)).status_code
-                except httpx.HTTPError:
-                    status = -1
-                return time.perf_counter() - start, status
-
-        return await asyncio.gather(*(one(p, b) for p, b in requests))
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, requests))
+    for each in clients:
+        each.close()
+    return results
 
 
 def load_test(url: str, requests: list[tuple[str, dict]], concurrency: int = 8) -> dict:
@@ -84,7 +88,7 @@ def load_test(url: str, requests: list[tuple[str, dict]], concurrency: int = 8) 
     latency p50/p95/p99 (ms), errors (anything but 200) and requests per second."""
     check_int(concurrency, "concurrency", 1)
     start = time.perf_counter()
-    results = asyncio.run(_load(url, requests, concurrency))
+    results = _load(url, requests, concurrency)
     seconds = time.perf_counter() - start
     latencies = np.array([r[0] for r in results]) * 1000
     codes = [r[1] for r in results]

@@ -125,6 +125,12 @@ def read_manifest(folder: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def exported(folder: Path, kind: str) -> dict:
+    """Return {format: path, or why its export failed} of one model ('text' or 'image')."""
+    files = read_manifest(folder)["files"][kind]
+    return {f: Path(folder) / v if (Path(folder) / v).is_file() else v for f, v in files.items()}
+
+
 def encode_texts(tokenizer, texts: list[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
     """Return int64 token ids (n, length) padded to the longest text (at least 2 tokens), as the
     classifiers were trained on them: no special tokens, truncated to `max_tokens`."""
