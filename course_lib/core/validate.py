@@ -85,9 +85,10 @@ def check_texts(texts: object, name: str = "texts", min_count: int = 1) -> list[
     if not isinstance(texts, Sequence | np.ndarray) and not hasattr(texts, "__iter__"):
         raise bad_input(name, "a list of strings", texts, "pass a list of strings")
     texts = list(texts)
-    odd = next((t for t in texts if not isinstance(t, str)), None)
-    if odd is not None:
-        raise bad_input(name, "a list of strings", odd, "convert each item with str() or drop it")
+    odd = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if odd:
+        fix = "convert each item with str() or drop it"
+        raise bad_input(f"{name}[{odd[0]}]", "a string (a list of strings)", texts[odd[0]], fix)
     if len(texts) < min_count:
         raise bad_input(name, f"at least {min_count} texts", texts, "pass more texts")
     return texts

@@ -64,8 +64,8 @@ def write(tmp_path, name, text):
 BAD = [
     ("bare string as texts", lambda p: load_texts("a great film"), r"^source: .*wrap it in a list"),
     ("missing file", lambda p: load_texts(p / "nope.txt"), r"^source: .*path that does not"),
-    ("non-string item", lambda p: load_texts(["ok", 3]), r"^source: expected a list of strings"),
-    ("None as a text", lambda p: load_texts(["ok", None]), r"^source: expected a list of strings"),
+    ("non-string item", lambda p: load_texts(["ok", 3]), r"^source\[1\]: expected a string"),
+    ("None as a text", lambda p: load_texts(["ok", None]), r"^source\[1\]: expected a string"),
     ("empty list", lambda p: load_texts([]), r"^source: expected at least 1 texts"),
     ("blank text", lambda p: load_texts(["ok", "  "]), r"^source\[1\]: expected a text with"),
     ("a number", lambda p: load_texts(42), r"^source: expected a list of texts, a datasets"),
