@@ -137,9 +137,22 @@ hidden token from the mean of the input vectors within {config["window"]} tokens
 ## Evaluation
 Held-out loss (all positions of the held-out blocks) {record["heldout_loss"]:.3f} nats against
 {record["unigram_entropy_baseline"]:.3f} for the unigram baseline (always predicting the token
-frequencies): the vectors carry what the neighbours say about a word.
+frequencies): {cbow_verdict(record)}
 
 ## Intended use and limits
 Teaching: frozen features (mean of a document's vectors) and the starting point of a small
 classifier for {use}. Bag of words only (no order). {limits(record)}
 """
+
+
+def cbow_verdict(record: dict) -> str:
+    """Say what the held-out loss shows: below the unigram baseline or not (never assumed)."""
+    gap = record["unigram_entropy_baseline"] - record["heldout_loss"]
+    if gap > 0:
+        return (
+            f"{gap:.2f} nats below it, so the vectors carry what the neighbours say about a word."
+        )
+    return (
+        f"not below it ({-gap:.2f} nats above), so these vectors have not yet learned more than "
+        "word frequencies: train longer or on more text."
+    )
