@@ -109,7 +109,7 @@ BAD = [
     ("shapes/nt_xent-z1-1d", lambda t: contrastive.nt_xent(torch.randn(4), torch.randn(4)), "z1"),
     ("shapes/split_views-odd-stack", lambda t: contrastive.split_views(torch.randn(5, 3)), "z"),
     ("shapes/to_float_images-one-image-2d", lambda t: augment.to_float_images(IMAGES[0]), "images"),
-    ("shapes/to_float_images-rgb", lambda t: augment.to_float_images(torch.rand(2, 3, 28, 28)), "images"),
+    ("shapes/to_float_images-two-channels", lambda t: augment.to_float_images(torch.rand(2, 2, 28, 28)), "images"),
     ("shapes/patches-a-batch", lambda t: patches.image_to_patches(torch.rand(2, 1, 28, 28), 7), "image"),
     ("shapes/patches-back-wrong-height", lambda t: patches.patches_to_image(torch.rand(16, 49), 21, 28), "patches"),
     ("shapes/gallery-a-batch", lambda t: augment.augmentation_gallery(IMAGES[:2]), "image"),
