@@ -1,7 +1,7 @@
 """Model cards: the README.md that says what a checkpoint is, how it was made and its limits.
 
-One writer per kind of model (the small BERT, the CBOW vectors), sharing what they say about the
-training data: the course's Wikipedia corpus by default, or your own texts, named by the training
+One writer per kind of model (the small BERT, the CBOW vectors, the SimCLR encoder), sharing what
+they say about the training data: the course's Wikipedia corpus by default, or your own texts, named by the training
 record's "data" (e.g. "2,000 movie-review sentences (your own data)").
 """
 
@@ -156,3 +156,35 @@ def cbow_verdict(record: dict) -> str:
         f"not below it ({-gap:.2f} nats above), so these vectors have not yet learned more than "
         "word frequencies: train longer or on more text."
     )
+
+
+def simclr_card(config: dict, record: dict, command: str, notes: str = "") -> str:
+    """Return the README.md of a SimCLR checkpoint from its config.json and training.json: the
+    model, the data it saw (its description), the recipe, the command and the kNN monitor."""
+    recipe, history = record["simclr"], record["history"]
+    knn = ", ".join(f"{e['step']}: {e['knn_acc']:.3f}" for e in history["eval"] if "knn_acc" in e)
+    widths = ", ".join(str(w) for w in config["widths"])
+    more = f"\n\n{notes}" if notes else ""
+    return f"""# SimCLR image encoder (SSL course)
+
+A CNN encoder (blocks of 3x3 conv + BatchNorm + ReLU, {widths} channels, {config["in_channels"]}
+input channel(s)) and a projection head to {config["projection_dim"]} dimensions, trained with
+NT-Xent to match two augmented views of the same image: {record["parameters"]:,} parameters.
+No labels were used. Load with `course_lib.vision.encoders.load_model(folder)`.
+
+## Training data
+{record.get("data_description", "Fashion-MNIST")}
+
+## Budget and reproduction
+{record["steps"]:,} steps of {recipe["batch_size"]} images (two views each), {recipe["epochs"]:g}
+epochs, AdamW lr {recipe["lr"]:g}, temperature {recipe["temperature"]:g}, crops keeping
+{recipe["augment"]["crop_scale_min"]:g}-1 of the area, seed {recipe["seed"]}, precision
+{record["precision_used"]}, {record["wall_seconds"] / 60:.0f} minutes ({record["images_per_s"]:,.0f}
+images/s). Reproduce: `{command}`. Curve: `training.json`, `training_curve.png`.
+
+## Evaluation
+kNN monitor (labels used to measure only) by step: {knn or "not run"}.
+
+## Intended use and limits
+Teaching: frozen features or a fine-tuning start for small images like the ones above; not a
+general image model. What the data show, and their biases, carry over.{more}"""

@@ -73,7 +73,7 @@ WEAK = AugmentConfig(
 )
 STRONG = AugmentConfig()
 # SimCLR's default for Fashion-MNIST: STRONG with milder crops (at least half the area), the best
-# of the crop scales measured for the 100-label probe (data/reference/simclr_fmnist/README.md)
+# of the crop scales measured for the 100-label probe (data/reference/simclr_fmnist/RECIPE_NOTES.md)
 SIMCLR = replace(STRONG, crop_scale_min=0.5)
 
 

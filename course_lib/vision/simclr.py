@@ -33,7 +33,14 @@ from torch.utils.data import DataLoader, TensorDataset
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent, split_views
 from course_lib.core.finetune import fingerprint
 from course_lib.core.metrics import seed_summary
-from course_lib.core.paths import DATA_DIR, artifact_dir, longest_trained, run_folder
+from course_lib.core.model_card import simclr_card
+from course_lib.core.paths import (
+    DATA_DIR,
+    artifact_dir,
+    longest_trained,
+    reproduce_command,
+    run_folder,
+)
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import PRECISIONS, TrainConfig, plot_history, throughput, train
@@ -270,6 +277,16 @@ def training_record(
             detected_precision() if config.mixed_precision == "auto" else config.mixed_precision
         ),
     }
+
+
+def write_card(folder: Path, command: str, notes: str = "") -> str:
+    """Write a saved SimCLR folder's README.md (core.model_card.simclr_card) and return it."""
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    record = json.loads((folder / "training.json").read_text())
+    text = simclr_card(config, record, command, notes)
+    (folder / "README.md").write_text(text + "\n")
+    return text
 
 
 def images_seen(folder: Path) -> int:
@@ -739,6 +756,7 @@ def main(argv: list[str] | None = None) -> None:
     save_model(model, args.out, training=extra)
     title = "kNN monitor (2,000 val images)" if description is None else "kNN monitor (own labels)"
     save_training_curve(history, len(images) // config.batch_size, args.out, title)
+    write_card(args.out, reproduce_command("course_lib.vision.simclr", argv))
     knn = f"knn_acc {history['eval'][-1]['knn_acc']:.3f}" if history["eval"] else "no kNN monitor"
     print(f"saved to {args.out} ({extra['data_description']}): {knn}")
 

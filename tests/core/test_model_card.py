@@ -59,3 +59,17 @@ def test_cards_name_own_data_instead_of_wikipedia(tmp_path):
     assert "Wikipedia article summaries" in cbow_card(
         {"vocab_size": 100, "dim": 8, "window": 3}, record | {"data": WIKIPEDIA}
     )
+
+
+def test_simclr_card_is_written_from_the_saved_record():
+    import json
+
+    from course_lib.core.model_card import simclr_card
+    from course_lib.core.paths import REFERENCE_DIR
+
+    folder = REFERENCE_DIR / "simclr_fmnist"
+    config = json.loads((folder / "config.json").read_text())
+    record = json.loads((folder / "training.json").read_text())
+    card = simclr_card(config, record, "python -m course_lib.vision.simclr --epochs 40")
+    assert record["data_description"] in card and "8,560 steps of 256 images" in card
+    assert (folder / "README.md").read_text().startswith(card.split("## Budget")[0])
