@@ -6,6 +6,8 @@ console message; then it plays with the notebook's widget and checks the output 
 """
 
 import json
+import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -62,8 +64,14 @@ def saved_notebook(browser, lab, name: str) -> dict:
     menu(browser, "File", "Save Notebook")
     dirty = ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty"
     WebDriverWait(browser, 20).until_not(lambda b: b.find_elements(By.CSS_SELECTOR, dirty))
-    with urllib.request.urlopen(lab.contents(name)) as got:
-        return json.load(got)["content"]
+    for attempt in range(20):  # the server answers 400 (unreadable) while the save is writing
+        try:
+            with urllib.request.urlopen(lab.contents(name)) as got:
+                return json.load(got)["content"]
+        except urllib.error.HTTPError as error:
+            if error.code != 400 or attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 def assert_clean(browser, lab, name: str) -> None:

@@ -38,7 +38,7 @@ def test_split_heldout_is_seeded_and_by_document():
 
 BAD = [
     (lambda: leaking_texts("one text", ["a"]), r"^candidates: expected a list of texts"),
-    (lambda: leaking_texts(["a"], [5]), r"^tests: expected a list of strings"),
+    (lambda: leaking_texts(["a"], [5]), r"^tests\[0\]: expected a string \(a list of strings\)"),
     (lambda: leaking_texts(["a b"], ["a b"], threshold=1.5), r"^threshold: expected"),
     (lambda: split_heldout(["a"], 0.1), r"^texts: expected at least 2 texts"),
     (lambda: split_heldout(["a", "b"], 1.0), r"^heldout_fraction: expected"),
