@@ -54,19 +54,6 @@ def my_jaccard(a: set, b: set) -> float:
     return len(a & b) / len(union) if union else 0.0
 
 
-def my_merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
-    """Replace every non-overlapping occurrence of `pair` in `ids`, left to right, by `new_id`."""
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
-
-
 def my_most_frequent_pair(ids: list[int]) -> tuple[int, int]:
     """The adjacent pair that occurs most often (Counter keeps the first seen on a tie)."""
     counts = Counter(zip(ids, ids[1:], strict=False))
@@ -183,9 +170,11 @@ SOLUTIONS = [
     ),
     Solution(
         "02",
-        tokenization.check_merge,
-        my_merge,
-        "scan left to right; after a merge skip both ids, so occurrences never overlap",
+        tokenization.check_first_merges,
+        ["ug", "hug", " hug"],
+        "the chunks are 'hug', ' pug', ' hug' (twice), ' pun', ' bun', ' hugs': u-g occurs 5 "
+        "times; then h-ug 4 times ('hug', ' hug' twice, ' hugs'); then space-hug 3 times (the "
+        "first 'hug' has no space before it)",
     ),
     Solution(
         "02",

@@ -1,43 +1,9 @@
-"""Notebook 02's exercises: one BPE merge step, the most frequent pair, patch tokens."""
+"""Notebook 02's exercises: BPE merges by hand, the most frequent pair, patch tokens."""
 
 from collections import Counter
 
 from course_lib.exercises import feedback, not_done, todo
-from course_lib.text.bpe import merge
-
-MERGE_CASES = [
-    ([1, 2, 3, 1, 2], (1, 2), 99, [99, 3, 99]),
-    ([1, 1, 1], (1, 1), 7, [7, 1]),
-    ([5, 6], (6, 5), 9, [5, 6]),
-    ([], (1, 2), 3, []),
-    ([4, 1, 2, 1, 2, 2], (1, 2), 8, [4, 8, 8, 2]),
-]
-
-
-def check_merge(answer) -> bool:
-    """Check a function merge(ids, pair, new_id) -> list against the course's BPE merge."""
-    if not_done(answer):
-        return todo("define `my_merge(ids, pair, new_id)` and pass the function")
-    if not callable(answer):
-        return feedback(False, "pass the function itself, e.g. check_merge(my_merge)")
-    for ids, pair, new_id, want in MERGE_CASES:
-        assert merge(ids, pair, new_id) == want  # the reference agrees with the cases
-        try:
-            got = list(answer(list(ids), pair, new_id))
-        except Exception as error:
-            return feedback(False, f"your function raised {type(error).__name__}: {error}")
-        if got != want:
-            hint = ""
-            if ids == [1, 1, 1]:
-                hint = " (occurrences must not overlap: after merging a pair, skip both of its ids)"
-            elif ids == [5, 6]:
-                hint = " (the pair is ordered: (6, 5) is not (5, 6))"
-            return feedback(
-                False, f"merge({ids}, {pair}, {new_id}) should be {want}, got {got}{hint}"
-            )
-    return feedback(
-        True, "correct: this is one step of BPE training, repeated vocab_size - 256 times"
-    )
+from course_lib.text.bpe import BPETokenizer, chunks
 
 
 def most_frequent_pair_reference(ids: list[int]) -> tuple[int, int]:
@@ -89,3 +55,45 @@ def check_patch_count(answer, image_size: int = 28, patch_size: int = 4) -> bool
         if answer == want
         else "not quite: count rows of patches times columns of patches",
     )
+
+
+HAND_CORPUS = "hug pug hug pun bun hug hugs"
+SPACE_SIGNS = ("␣", "Ġ", "▁")  # how tokenizers display a leading space; read as a space
+
+
+def first_merges(texts: list[str], n: int = 3) -> list[str]:
+    """The first `n` tokens byte-level BPE learns on `texts`, as strings (the course's trainer)."""
+    tokenizer = BPETokenizer()
+    tokenizer.train(texts, vocab_size=256 + n, min_frequency=2)
+    return [tokenizer.vocab[256 + k].decode("utf-8") for k in range(n)]
+
+
+def check_first_merges(answer) -> bool:
+    """Check the first three tokens BPE learns on HAND_CORPUS, predicted by hand."""
+    if not_done(answer):
+        return todo(f"list the first 3 tokens BPE learns on {HAND_CORPUS!r}, e.g. ['ab', ...]")
+    if not isinstance(answer, list | tuple) or not all(isinstance(a, str) for a in answer):
+        return feedback(False, "expected a list of 3 strings, e.g. ['ab', 'abc', ' ab']")
+    got = [a.translate({ord(sign): " " for sign in SPACE_SIGNS}) for a in answer]
+    want = first_merges([HAND_CORPUS])
+    if got == want:
+        return feedback(True, f"{want}: count, merge the commonest pair, recount, repeat")
+    if len(got) != len(want):
+        return feedback(False, f"give exactly {len(want)} tokens, in the order they are learned")
+    if sorted(got) == sorted(want):
+        return feedback(
+            False, "the right tokens in the wrong order: which pair is commonest first?"
+        )
+    if got[:2] == want[:2] and got[2].strip() == want[2].strip():
+        return feedback(False, "the space belongs to the token: a chunk starts with its space")
+    if got == first_merges(HAND_CORPUS.split()):  # each word alone: no spaces
+        return feedback(
+            False, "spaces are bytes too: the text splits into chunks like ' hug', space first"
+        )
+    initial = Counter()
+    for chunk in chunks(HAND_CORPUS):
+        initial.update(zip(chunk, chunk[1:], strict=False))
+    once = [bytes(pair).decode("utf-8") for pair, _ in initial.most_common(len(want))]
+    if got == once:
+        return feedback(False, "recount after every merge: a merged pair's neighbours change")
+    return feedback(False, "list the chunks with their counts, count adjacent pairs, merge, repeat")

@@ -121,7 +121,10 @@ BAD = [
     (lambda: cleaning.shingles("a b c", k=0), r"^k: expected an int >= 1"),
     (lambda: cleaning.minhash_signatures(["a b"], num_perm=0), r"^num_perm: expected an int >= 1"),
     (lambda: cleaning.clean_corpus("one text"), r"^texts: expected a list of texts"),
-    (lambda: cleaning.clean_corpus(["a", 3]), r"^texts\[1\]: expected a string \(a list of strings\)"),
+    (
+        lambda: cleaning.clean_corpus(["a", 3]),
+        r"^texts\[1\]: expected a string \(a list of strings\)",
+    ),
     (lambda: cleaning.clean_corpus([]), r"^texts: expected at least 1 texts"),
     (lambda: cleaning.clean_corpus(["a"], min_words=-1), r"^min_words: expected an int >= 0"),
     (lambda: cleaning.clean_corpus(["a"], min_words=2.5), r"^min_words: expected an int"),

@@ -3,28 +3,9 @@
 from collections import Counter
 
 from course_lib.exercises.tokenization import (
-    check_merge,
     check_most_frequent_pair,
     check_patch_count,
 )
-from course_lib.text.bpe import merge
-
-
-def overlapping_merge(ids, pair, new_id):
-    out = list(ids)
-    for i in range(len(out) - 1):
-        if (out[i], out[i + 1]) == pair:
-            out[i] = new_id
-    return [x for x in out if x != pair[1]] if pair[0] != pair[1] else out
-
-
-def test_merge_checker(capsys):
-    assert check_merge(None) is False
-    assert check_merge(merge) is True
-    assert check_merge(overlapping_merge) is False
-    assert check_merge(lambda ids, pair, new_id: ids) is False
-    assert check_merge(lambda ids, pair, new_id: 1 / 0) is False
-    assert "ZeroDivisionError" in capsys.readouterr().out
 
 
 def test_most_frequent_pair_checker(capsys):
@@ -46,3 +27,24 @@ def test_patch_count_checker(capsys):
     assert "one side" in capsys.readouterr().out
     assert check_patch_count(16) is False
     assert "pixels" in capsys.readouterr().out
+
+
+def test_first_merges_checker(capsys):
+    from course_lib.exercises.tokenization import HAND_CORPUS, check_first_merges, first_merges
+
+    want = first_merges([HAND_CORPUS])
+    assert len(set(want)) == 3 and all(len(token.strip()) >= 2 for token in want)
+    assert check_first_merges(None) is False
+    assert "NOT DONE YET" in capsys.readouterr().out
+    assert check_first_merges(want) is True
+    assert check_first_merges([t.replace(" ", "Ġ") for t in want]) is True
+    assert check_first_merges(want[::-1]) is False
+    assert "wrong order" in capsys.readouterr().out
+    assert check_first_merges(first_merges(HAND_CORPUS.split())) is False
+    assert "spaces are bytes too" in capsys.readouterr().out
+    assert check_first_merges([t.strip() for t in want]) is False
+    assert "space belongs" in capsys.readouterr().out
+    assert check_first_merges("ug hug") is False
+    assert check_first_merges(["x", "y", "z"]) is False
+    assert check_first_merges(want[:2]) is False
+    assert "exactly 3" in capsys.readouterr().out

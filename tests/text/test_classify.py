@@ -102,7 +102,10 @@ def test_two_classes_with_string_names_go_through_tfidf():
 BAD = [
     (lambda: tfidf_predict("the river", [0], ["a"]), r"^train_texts: expected a list of texts"),
     (lambda: tfidf_predict(["a", "b"], [0, 1], "one text"), r"^test_texts: expected a list of"),
-    (lambda: tfidf_predict(["a", 2], [0, 1], ["a"]), r"^train_texts\[1\]: expected a string \(a list of strings\)"),
+    (
+        lambda: tfidf_predict(["a", 2], [0, 1], ["a"]),
+        r"^train_texts\[1\]: expected a string \(a list of strings\)",
+    ),
     (lambda: minilm_features("one text"), r"^texts: expected a list of texts"),
     (lambda: minilm_features([]), r"^texts: expected at least 1 texts"),
 ]

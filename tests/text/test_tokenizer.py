@@ -95,7 +95,10 @@ def test_course_tokenizer_is_the_tokenizer_of_the_pretraining_texts():
 BAD = [
     (lambda tk: tk.tokenizer_for("one text", 100), r"^texts: expected a list of texts"),
     (lambda tk: tk.tokenizer_for([], 100), r"^texts: expected at least 1 texts"),
-    (lambda tk: tk.tokenizer_for(["a", 2], 100), r"^texts\[1\]: expected a string \(a list of strings\)"),
+    (
+        lambda tk: tk.tokenizer_for(["a", 2], 100),
+        r"^texts\[1\]: expected a string \(a list of strings\)",
+    ),
     (lambda tk: tk.tokenizer_for(TEXTS, 20), r"^vocab_size: expected an int >= 32"),
     (lambda tk: tk.tokenizer_for(TEXTS, 100.0), r"^vocab_size: expected an int"),
     (lambda tk: tk.tokenizer_for(TEXTS, 100, 0), r"^model_max_length: expected an int >= 8"),
