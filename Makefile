@@ -3,6 +3,7 @@
 #   make test        set up (first run) and run the whole test suite (smoke profile)
 #   make notebooks   maintainers: re-execute every notebook in place in the cpu profile
 #   make serve       the classifiers behind an HTTP API on 127.0.0.1:8000 (notebook 10)
+#   make site        the committed notebooks as a static web site in site/, needing no outside host
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,7 +13,7 @@ FMNIST := /usr/share/datasets/fashion-mnist
 QUIET := TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 HF_DATASETS_DISABLE_PROGRESS_BARS=1
 NB_TIMEOUT ?= 600
 
-.PHONY: setup data browser course test lint notebooks reference-checkpoints clean
+.PHONY: setup data browser course test lint notebooks site reference-checkpoints clean
 
 setup: $(STAMP) data browser
 
@@ -71,13 +72,19 @@ notebooks: setup
 	  echo "== $$nb"; start=$$(date +%s); \
 	  COURSE_PROFILE=cpu $(QUIET) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=$(NB_TIMEOUT) --ExecutePreprocessor.kernel_name=ssl-course "$$nb" || exit 1; \
+	  $(BIN)/python -m course_lib.site fallbacks "$$nb" || exit 1; \
 	  echo "   $$(( $$(date +%s) - start )) s"; \
 	done
 	@# the teacher's guide quotes results/*.json: regenerate it (and the solutions page) with them
 	$(BIN)/python -m course_lib.workshop kit
 
+# The executed notebooks as HTML pages (JupyterLab's look, MathJax served locally, widgets as
+# snapshots): open site/index.html, or serve the folder from any static host.
+site: setup
+	$(BIN)/python -m course_lib.site build
+
 clean:
-	rm -rf $(VENV) data/cache artifacts
+	rm -rf $(VENV) data/cache artifacts site
 
 # make serve: the course's classifiers behind an HTTP API on 127.0.0.1:8000 (notebook 10); the
 # first run fine-tunes both on 100 labels and exports them to artifacts/serve/ (a few minutes)

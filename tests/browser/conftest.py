@@ -140,7 +140,7 @@ def chrome():
         options.add_argument(arg)
     options.add_argument("--window-size=1400,1000")
     options.add_argument("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     yield driver
     driver.quit()
@@ -150,6 +150,7 @@ def chrome():
 def browser(chrome, request):
     """The session's browser for one test; a screenshot is kept when the test fails."""
     chrome.get_log("browser")  # start each test with an empty console log
+    chrome.get_log("performance")  # and an empty network log
     yield chrome
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

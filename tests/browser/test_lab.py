@@ -16,6 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from course_lib.site import NOTE
+
 RUN_TIMEOUT = 240  # seconds for one notebook's Run All in the smoke profile (about 20 s here)
 SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
 PROMPTS = f"""return [...document.querySelectorAll("{SHOWN} .jp-CodeCell .jp-InputPrompt")]
@@ -135,3 +137,13 @@ def test_training_notebook_runs_clean(browser, lab, name):
     open_notebook(browser, lab, name)
     run_all(browser)
     assert_clean(browser, lab, name)
+
+
+def test_committed_widgets_read_as_snapshots_before_running(browser, lab):
+    open_notebook(browser, lab, "02_tokenization.ipynb")
+    WebDriverWait(browser, 30).until(
+        lambda b: NOTE in b.find_element(By.CSS_SELECTOR, f"{SHOWN} .jp-Notebook").text
+    )
+    page = browser.find_element(By.CSS_SELECTOR, f"{SHOWN} .jp-Notebook").text
+    assert "VBox(children=" not in page and "HBox(children=" not in page, "raw widget repr shown"
+    assert "Error displaying widget" not in page
