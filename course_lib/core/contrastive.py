@@ -5,6 +5,8 @@ every other view in the batch is a negative. Each of the 2N views must pick its 
 2N - 1 other views, a classification problem solved with cross-entropy over cosine similarities.
 """
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
@@ -81,3 +83,38 @@ def hardest_negative_share(z1: torch.Tensor, z2: torch.Tensor, temperature: floa
     mask |= F.one_hot(positive_indices(len(z1)), len(sim)).bool()
     weights = sim.masked_fill(mask, float("-inf")).softmax(dim=1)
     return weights.max(dim=1).values.mean().item()
+
+
+def partner_probabilities(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Return the (2N, 2N) softmax over candidates of each view at `temperature` (self excluded)."""
+    check_views(z1, z2)
+    sim = similarity_matrix(z1.float(), z2.float()) / check_temperature(temperature)
+    return sim.fill_diagonal_(float("-inf")).softmax(dim=1)
+
+
+def temperature_explorer(z1: torch.Tensor, z2: torch.Tensor) -> widgets.VBox:
+    """Return a widget: a temperature slider and each view's softmax over the candidates."""
+    slider = widgets.FloatLogSlider(value=0.5, base=10, min=-2, max=1, step=0.1)
+    slider.description, readout, plot = "temperature", widgets.HTML(), widgets.Output()
+    partners = positive_indices(len(z1))
+
+    def redraw(_=None) -> None:
+        probs = partner_probabilities(z1, z2, slider.value)
+        on_partner = probs[torch.arange(len(probs)), partners].mean().item()
+        loss = nt_xent(z1, z2, slider.value).item()
+        readout.value = (
+            f"<b>NT-Xent {loss:.3f} nats; mean probability on the partner {on_partner:.2f}; "
+            f"largest weight on any candidate {probs.max(dim=1).values.mean().item():.2f}</b>"
+        )
+        with plot:
+            plot.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(4.5, 4))
+            shown = ax.imshow(probs.numpy(), cmap="viridis", vmin=0, vmax=1)
+            ax.scatter(partners, range(len(probs)), s=40, facecolors="none", edgecolors="red")
+            ax.set(title=f"softmax at temperature {slider.value:.2f}", xlabel="candidate view")
+            fig.colorbar(shown, ax=ax)
+            plt.show()
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, readout, plot])

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -272,3 +273,50 @@ def goal_report(result: dict, goal: float = 5.0, every_seed: float = 3.0) -> boo
         f"{'MET' if met else 'NOT MET'} ({mean:.1f}x, lowest seed {min(seeds):.1f}x)"
     )
     return met
+
+
+def multiplier_at(
+    curves: Mapping[str, Mapping[str, Mapping]], method: str, baselines: Sequence[str], n: int
+) -> dict:
+    """Return what `method` reaches with `n` labels and how many the best baseline needs for it."""
+    if str(n) not in curves[method]:
+        raise ValueError(
+            f"n: {method!r} was measured at {sorted(map(int, curves[method]))}, not {n}"
+        )
+    target = float(curves[method][str(n)]["mean"])
+    needed, lower_bound = labels_needed(envelope([curves[b] for b in baselines]), target)
+    return {"n": n, "score": target, "needed": needed, "lower_bound": lower_bound, "x": needed / n}
+
+
+def multiplier_text(reading: dict, method: str) -> str:
+    """Return one sentence saying what a reading of the curves means."""
+    more = "more than " if reading["lower_bound"] else "about "
+    return (
+        f"With {reading['n']} labels, {method} reaches {reading['score']:.3f}; the best baseline "
+        f"without pretraining needs {more}{reading['needed']:.0f} labels for that: "
+        f"{'>= ' if reading['lower_bound'] else ''}{reading['x']:.1f}x"
+    )
+
+
+def multiplier_slider(
+    curves: Mapping[str, Mapping[str, Mapping]], method: str, baselines: Sequence[str]
+) -> widgets.VBox:
+    """Return a widget: pick a label count, read the multiplier off the curves, see where."""
+    counts = sorted(int(n) for n in curves[method])
+    slider = widgets.SelectionSlider(options=counts, value=100 if 100 in counts else counts[0])
+    slider.description, readout, plot = "labels", widgets.HTML(), widgets.Output()
+
+    def redraw(_=None) -> None:
+        reading = multiplier_at(curves, method, baselines, slider.value)
+        readout.value = f"<b>{multiplier_text(reading, method)}</b>"
+        with plot:
+            plot.clear_output(wait=True)
+            ax = plot_curves({m: curves[m] for m in (method, *baselines)}, "macro-F1")
+            ax.axhline(reading["score"], ls=":", c="gray")
+            ax.axvline(reading["n"], ls="--", c="tab:blue", alpha=0.5)
+            ax.axvline(reading["needed"], ls="--", c="tab:red", alpha=0.5)
+            plt.show()
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, readout, plot])

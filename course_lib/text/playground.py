@@ -39,3 +39,31 @@ def tokenizer_playground(tokenizers: dict[str, Tokenize], text: str) -> widgets.
     box.observe(refresh, names="value")
     refresh()
     return widgets.VBox([box, *outputs.values()])
+
+
+def fill_mask_box(pipes: dict[str, Callable], text: str, k: int = 5) -> widgets.VBox:
+    """Return a widget: a sentence with [MASK] and, per fill-mask pipeline, its top-k answers."""
+    if not pipes:
+        raise ValueError("pipes is empty: expected {name: pipeline('fill-mask', ...)}")
+    box = widgets.Text(value=text, layout=widgets.Layout(width="95%"))
+    answers = widgets.HTML()
+
+    def refresh(_=None) -> None:
+        if box.value.count("[MASK]") != 1:
+            answers.value = "<i>write a sentence with exactly one [MASK]</i>"
+            return
+        columns = []
+        for name, fill in pipes.items():
+            rows = "".join(
+                f"<tr><td>{html.escape(a['token_str'])}</td><td>{a['score']:.2f}</td></tr>"
+                for a in fill(box.value, top_k=k)
+            )
+            columns.append(
+                f"<td style='vertical-align:top'><b>{html.escape(name)}</b>"
+                f"<table>{rows}</table></td>"
+            )
+        answers.value = f"<table><tr>{''.join(columns)}</tr></table>"
+
+    box.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([box, answers])

@@ -110,3 +110,28 @@ def test_hardest_negative_share_grows_as_the_temperature_falls():
     z2 = z1 + 0.5 * torch.randn(32, 8)
     shares = [hardest_negative_share(z1, z2, t) for t in (0.05, 0.5, 5.0)]
     assert shares[0] > shares[1] > shares[2] > 1 / 62  # 62 negatives: uniform is 1/62
+
+
+def test_partner_probabilities_sharpen_as_the_temperature_falls():
+    from course_lib.core.contrastive import partner_probabilities
+
+    torch.manual_seed(0)
+    z1 = torch.randn(8, 4)
+    z2 = z1 + 0.1 * torch.randn(8, 4)
+    warm, cold = (partner_probabilities(z1, z2, t) for t in (2.0, 0.05))
+    assert torch.allclose(warm.sum(dim=1), torch.ones(16))
+    assert (warm.diagonal() == 0).all()
+    rows = torch.arange(16)
+    assert (cold[rows, positive_indices(8)] > warm[rows, positive_indices(8)]).all()
+
+
+def test_the_temperature_explorer_updates_when_the_slider_moves():
+    from course_lib.core.contrastive import temperature_explorer
+
+    torch.manual_seed(0)
+    z1 = torch.randn(4, 3)
+    box = temperature_explorer(z1, z1 + 0.1 * torch.randn(4, 3))
+    slider, readout = box.children[:2]
+    before = readout.value
+    slider.value = 0.05
+    assert readout.value != before and "NT-Xent" in readout.value

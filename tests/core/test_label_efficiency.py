@@ -123,3 +123,30 @@ def test_headline_and_kept_predictions_at_another_label_count(capsys):
         np.ones(3, int), 2, keep_at=30,
     )  # fmt: skip
     assert list(kept) == ["a"]
+
+
+SLIDER_CURVES = {
+    "ssl": le.summarize({10: [0.5], 100: [0.7], 1000: [0.8]}),
+    "tfidf": le.summarize({10: [0.3], 100: [0.5], 1000: [0.7]}),
+    "scratch": le.summarize({10: [0.2], 100: [0.4], 1000: [0.6]}),
+}
+
+
+def test_the_multiplier_is_read_off_the_curves_at_any_measured_count():
+    reading = le.multiplier_at(SLIDER_CURVES, "ssl", ["tfidf", "scratch"], 100)
+    assert reading["score"] == pytest.approx(0.7) and reading["needed"] == pytest.approx(1000)
+    assert reading["x"] == pytest.approx(10) and not reading["lower_bound"]
+    at_10 = le.multiplier_at(SLIDER_CURVES, "ssl", ["tfidf"], 10)
+    assert at_10["needed"] == pytest.approx(100) and at_10["x"] == pytest.approx(10)
+    top = le.multiplier_at(SLIDER_CURVES, "ssl", ["tfidf"], 1000)
+    assert top["lower_bound"] and ">= 1.0x" in le.multiplier_text(top, "ssl")
+    with pytest.raises(ValueError, match="n: 'ssl' was measured at"):
+        le.multiplier_at(SLIDER_CURVES, "ssl", ["tfidf"], 30)
+
+
+def test_the_label_count_slider_updates_its_reading():
+    box = le.multiplier_slider(SLIDER_CURVES, "ssl", ["tfidf", "scratch"])
+    slider, readout = box.children[:2]
+    assert slider.value == 100 and "10.0x" in readout.value
+    slider.value = 10
+    assert "With 10 labels" in readout.value and "about 100 labels" in readout.value

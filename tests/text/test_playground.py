@@ -26,3 +26,18 @@ def test_widget_updates_when_the_text_changes():
     assert "3 tokens" in out.value
     with pytest.raises(ValueError, match="empty"):
         tokenizer_playground({}, "x")
+
+
+def test_the_fill_mask_box_answers_each_pipeline_and_asks_for_one_mask():
+    from course_lib.text.playground import fill_mask_box
+
+    def fake(word):
+        return lambda text, top_k: [{"token_str": word, "score": 0.5}] * top_k
+
+    box = fill_mask_box({"trained": fake("sat"), "random": fake("##q")}, "The cat [MASK].")
+    text, answers = box.children
+    assert "sat" in answers.value and "##q" in answers.value and "trained" in answers.value
+    text.value = "no mask here"
+    assert "exactly one [MASK]" in answers.value
+    with pytest.raises(ValueError, match="pipes is empty"):
+        fill_mask_box({}, "x")
