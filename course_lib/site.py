@@ -19,11 +19,13 @@ import shutil
 from pathlib import Path
 
 import jupyter_server_mathjax
+import mistune
 import nbformat
 from nbconvert import HTMLExporter
 
 from course_lib.core.course_map import COURSE
 from course_lib.core.paths import NOTEBOOKS_DIR, ROOT
+from course_lib.workshop import RECAP
 
 SITE_DIR = ROOT / "site"  # git-ignored: rebuilt by `make site`
 TEMPLATES = Path(__file__).parent / "site_templates"
@@ -165,6 +167,8 @@ def navigation(index: int) -> str:
     if index + 1 < len(COURSE):
         after = COURSE[index + 1]
         links.append(f'<a href="{page_name(after.file)}">{after.number} {after.title} &rarr;</a>')
+    else:
+        links.append('<a href="recap.html">Recap &rarr;</a>')
     return '<nav class="course-nav">' + " &middot; ".join(links) + "</nav>"
 
 
@@ -179,6 +183,13 @@ def index_page() -> str:
     return template.replace("{{rows}}", rows)
 
 
+def recap_page(recap: Path = RECAP) -> str:
+    """Return the course's closing page (workshop/recap.md, numbers from results/) as HTML."""
+    body = mistune.create_markdown(plugins=["table"])(recap.read_text(encoding="utf-8"))
+    template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
+    return template.replace("{{body}}", body)
+
+
 def exporter() -> HTMLExporter:
     """Return nbconvert's HTML exporter with the course's offline template and local MathJax."""
     return HTMLExporter(
@@ -190,7 +201,7 @@ def exporter() -> HTMLExporter:
 
 
 def build_site(out: Path = SITE_DIR, notebooks: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Write the site: index.html, one page per notebook of the course map, MathJax; return pages."""
+    """Write the site: index.html, recap.html, a page per notebook of the course map, MathJax."""
     out, notebooks = Path(out), Path(notebooks)
     missing = [c.file for c in COURSE if not (notebooks / c.file).is_file()]
     if missing:
@@ -198,7 +209,8 @@ def build_site(out: Path = SITE_DIR, notebooks: Path = NOTEBOOKS_DIR) -> list[Pa
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(MATHJAX, out / "mathjax", dirs_exist_ok=True)
     (out / "index.html").write_text(index_page(), encoding="utf-8")
-    pages, export = [out / "index.html"], exporter()
+    (out / "recap.html").write_text(recap_page(), encoding="utf-8")
+    pages, export = [out / "index.html", out / "recap.html"], exporter()
     for index, chapter in enumerate(COURSE):
         raw = json.loads((notebooks / chapter.file).read_text(encoding="utf-8"))
         notebook = nbformat.reads(json.dumps(static_copy(raw)), as_version=4)

@@ -109,3 +109,10 @@ def test_the_page_template_asks_no_outside_host():
     scripts = [part.split('"')[1] for part in body.split("<script src=")[1:]]
     assert scripts == ["mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"]
     assert "require.js" not in body and "unpkg" not in body and "cdnjs" not in body
+
+
+def test_the_recap_page_is_the_kit_recap_as_html(tmp_path):
+    recap = tmp_path / "recap.md"
+    recap.write_text("# Recap\n\n| track | x |\n|---|---|\n| text | 3.0x |\n")
+    page = site.recap_page(recap)
+    assert "<table>" in page and "<td>3.0x</td>" in page and 'href="index.html"' in page

@@ -50,7 +50,7 @@ def network(browser) -> tuple[list[str], list[str]]:
     return requested, failed
 
 
-PAGES = ["index.html"] + [page_name(c.file) for c in COURSE]
+PAGES = ["index.html", "recap.html"] + [page_name(c.file) for c in COURSE]
 
 
 @pytest.mark.parametrize("page", PAGES)
