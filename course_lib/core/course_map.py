@@ -95,7 +95,7 @@ COURSE: tuple[Chapter, ...] = (
         "Search with self-supervised embeddings",
         "SimCSE with the course's NT-Xent; inverse-cloze retrieval vs BM25, TF-IDF, CBOW, MiniLM; "
         "a faiss index, exact vs approximate; a search box; image similarity; SetFit",
-        8.0,
+        7.3,
         1.0,
     ),
     Chapter(
@@ -104,7 +104,7 @@ COURSE: tuple[Chapter, ...] = (
         "Ship it: export, serve, monitor",
         "ONNX and torch.export with parity and latency; a FastAPI service with Prometheus metrics; "
         "a load test; drift monitoring",
-        8.0,
+        2.7,
         1.0,
     ),
     Chapter(
@@ -113,7 +113,7 @@ COURSE: tuple[Chapter, ...] = (
         "Your own data",
         "the whole path on movie reviews: loading, cleaning thresholds, a tokenizer and CBOW "
         "trained on them, the 100-label curve vs TF-IDF and MiniLM; the commands for your files",
-        8.0,
+        6.7,
         1.0,
     ),
 )
