@@ -1,11 +1,11 @@
-"""Notebook 05's exercises: the similarity matrix, the positive pairs, NT-Xent by hand."""
+"""Notebook 05's exercises: NT-Xent of two extreme encoders, the positive pairs, NT-Xent by hand."""
 
 import math
 
 import torch
 import torch.nn.functional as F
 
-from course_lib.core.contrastive import nt_xent, positive_indices, similarity_matrix
+from course_lib.core.contrastive import nt_xent, positive_indices
 from course_lib.exercises import feedback, not_done, todo
 
 # Exercise 3's batch: two images, two views each, 3-d projections, temperature 0.5.
@@ -14,29 +14,44 @@ TINY_Z2 = torch.tensor([[1.0, 0.5, 1.0], [0.5, 2.0, 0.0]])
 TINY_TEMPERATURE = 0.5
 
 
-def check_similarity_matrix(fn) -> bool:
-    """Check a function fn(z1, z2) -> (2N, 2N) cosine similarities of [z1; z2]."""
-    if not_done(fn):
-        return todo("write `my_similarity(z1, z2)` returning the (2N, 2N) cosine similarities")
-    if not callable(fn):
-        return feedback(False, "expected a function my_similarity(z1, z2), got a value")
-    torch.manual_seed(0)
-    z1, z2 = torch.randn(4, 5) * 3, torch.randn(4, 5) * 3
+EXTREMES_N, EXTREMES_TEMPERATURE = 4, 0.5
+
+
+def extreme_views() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """The two extreme encoders of exercise 1, for N=4: collapsed, and perfect with orthogonal negatives."""
+    same = torch.ones(EXTREMES_N, EXTREMES_N)
+    perfect = torch.eye(EXTREMES_N)
+    return {"collapsed": (same, same.clone()), "perfect": (perfect, perfect.clone())}
+
+
+def check_extreme_losses(answer) -> bool:
+    """Check (collapsed, perfect): NT-Xent of the two extreme encoders at N=4, temperature 0.5."""
+    if not_done(answer):
+        return todo("set `my_losses = (collapsed, perfect)`: two numbers, in nats")
     try:
-        got = torch.as_tensor(fn(z1.clone(), z2.clone())).float()
-    except Exception as error:  # the learner's code failing is feedback
-        return feedback(False, f"your function raised {type(error).__name__}: {error}")
-    want = similarity_matrix(z1, z2)
-    if got.shape == (4, 4):
-        return feedback(False, "got (N, N): compare ALL 2N views with each other, z = [z1; z2]")
-    if got.shape != want.shape:
-        return feedback(False, f"expected shape {tuple(want.shape)}, got {tuple(got.shape)}")
-    raw = torch.cat([z1, z2]) @ torch.cat([z1, z2]).T
-    if torch.allclose(got, raw, atol=1e-4):
-        return feedback(False, "these are dot products: normalise each row to length 1 first")
-    if not torch.allclose(got, want, atol=1e-4):
-        return feedback(False, "values differ from cosine similarity: the diagonal should be all 1")
-    return feedback(True, "cosine similarities of all views, diagonal 1 (each view with itself)")
+        collapsed, perfect = (float(x) for x in answer)
+    except (TypeError, ValueError):
+        return feedback(False, "expected two numbers (collapsed, perfect), e.g. (1.5, 0.2)")
+    views = extreme_views()
+    want = {k: nt_xent(*v, EXTREMES_TEMPERATURE).item() for k, v in views.items()}
+    n = EXTREMES_N
+    if abs(collapsed - math.log(2 * n)) < 1e-3:
+        return feedback(False, "collapsed: a view is never its own candidate: 2N - 1 = 7 remain")
+    if abs(collapsed - want["collapsed"]) > 1e-3:
+        return feedback(False, "collapsed: all similarities are equal, so the softmax is uniform")
+    if abs(perfect) < 1e-3:
+        return feedback(
+            False, "perfect: orthogonal negatives have similarity 0 and e^0 = 1: they still count"
+        )
+    if abs(perfect - math.log(1 + (2 * n - 2) * math.exp(-1))) < 1e-3:
+        return feedback(False, "perfect: divide the similarities by the temperature first")
+    if abs(perfect - want["perfect"]) > 1e-3:
+        return feedback(False, "perfect: the partner has similarity 1, the 6 others 0; softmax")
+    return feedback(
+        True,
+        f"collapsed log(7) = {want['collapsed']:.3f}, perfect log(1 + 6/e^2) = {want['perfect']:.3f}: "
+        "even a perfect encoder pays for its negatives, and a collapsed one sits at chance",
+    )
 
 
 def check_positive_indices(answer) -> bool:

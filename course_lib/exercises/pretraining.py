@@ -1,69 +1,62 @@
-"""Notebook 03's exercises: the 80/10/10 masking rule, and perplexity from a loss."""
+"""Notebook 03's exercises: what the 80/10/10 masking rule does to a block, and perplexity from a
+loss."""
 
 import math
 
 import torch
 
 from course_lib.exercises import feedback, not_done, todo
+from course_lib.text.masking import mask_tokens
 
 IGNORE = -100
 
 
-def check_masking(answer) -> bool:
-    """Check my_mask(ids, mask_id, vocab_size, special_ids, prob) -> (inputs, labels) statistically."""
+def measured_shares(mask_prob: float, seed: int = 0) -> dict[str, float]:
+    """Measure, with the course's mask_tokens, what share of the ordinary tokens of many blocks
+    the model sees as [MASK], as a random token, and unchanged but still to be predicted."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(5, 8000, (512, 128), generator=generator)
+    inputs, labels = mask_tokens(ids, 4, 8000, [0, 1, 2, 3, 4], mask_prob, generator=generator)
+    picked = labels != IGNORE
+    return {
+        "mask": (inputs == 4).float().mean().item(),
+        "random": (picked & (inputs != 4) & (inputs != ids)).float().mean().item(),
+        "unchanged": (picked & (inputs == ids)).float().mean().item(),
+    }
+
+
+def check_mask_shares(answer, mask_prob: float = 0.3) -> bool:
+    """Check the predicted shares of all ordinary tokens that become [MASK], a random token, or
+    stay unchanged but are predicted, at `mask_prob` with the 80/10/10 rule."""
+    keys = ("mask", "random", "unchanged")
     if not_done(answer):
         return todo(
-            "define `my_mask(ids, mask_id, vocab_size, special_ids, prob)` returning "
-            "(inputs, labels) and pass the function"
+            f"set `my_shares = {{'mask': ..., 'random': ..., 'unchanged': ...}}` at {mask_prob:.0%}"
         )
-    if not callable(answer):
-        return feedback(False, "pass the function itself, e.g. check_masking(my_mask)")
-    torch.manual_seed(0)
-    vocab, mask_id, special = 500, 4, [0, 1, 2, 3, 4]
-    ids = torch.randint(5, vocab, (256, 64))
-    ids[:, 0], ids[:, -1], ids[:32, -10:] = 2, 3, 0
     try:
-        inputs, labels = answer(ids.clone(), mask_id, vocab, special, 0.2)
-        inputs, labels = torch.as_tensor(inputs), torch.as_tensor(labels)
-    except Exception as error:
-        return feedback(False, f"your function raised {type(error).__name__}: {error}")
-    if inputs.shape != ids.shape or labels.shape != ids.shape:
+        got = {k: float(answer[k]) for k in keys}
+    except (TypeError, KeyError, ValueError):
         return feedback(
-            False, f"inputs and labels must both have the shape of ids {tuple(ids.shape)}"
+            False, f"expected a dict with the numbers {keys}, e.g. {{'mask': 0.5, ...}}"
         )
-    is_special = torch.isin(ids, torch.tensor(special))
-    picked = labels != IGNORE
-    if (picked & is_special).any() or not torch.equal(inputs[is_special], ids[is_special]):
-        return feedback(False, "special and padding tokens must never be picked or changed")
-    if not torch.equal(labels[picked], ids[picked]):
+    want = {"mask": 0.8 * mask_prob, "random": 0.1 * mask_prob, "unchanged": 0.1 * mask_prob}
+    measured = measured_shares(mask_prob)
+    seen = ", ".join(f"{k} {measured[k]:.4f}" for k in keys)
+    if all(abs(got[k] - want[k]) < 0.002 for k in keys):
+        return feedback(True, f"{want}; mask_tokens on 65,536 tokens measured: {seen}")
+    if abs(got["mask"] - 0.8) < 0.01:
         return feedback(
-            False, "labels must hold the ORIGINAL id at picked positions (-100 elsewhere)"
+            False, f"80/10/10 are shares of the PICKED tokens; only {mask_prob:.0%} are picked"
         )
-    if not torch.equal(inputs[~picked], ids[~picked]):
-        return feedback(False, "positions that were not picked must stay unchanged")
-    share = picked.sum().item() / (~is_special).sum().item()
-    if abs(share - 0.2) > 0.02:
+    if abs(got["mask"] - mask_prob) < 0.002:
         return feedback(
-            False,
-            f"{share:.1%} of the non-special tokens were picked; expected 20% "
-            "(did you pick 20% of ALL positions, specials included, or forget labels?)",
+            False, "not every picked token becomes [MASK]: 10% get a random token, 10% stay"
         )
-    as_mask = (inputs[picked] == mask_id).float().mean().item()
-    kept = (inputs[picked] == ids[picked]).float().mean().item()
-    if abs(as_mask - 0.8) > 0.04:
-        return feedback(False, f"{as_mask:.0%} of the picked positions became [MASK]; expected 80%")
-    if abs(kept - 0.1) > 0.03:
+    if abs(sum(got.values()) - mask_prob) > 0.002:
         return feedback(
-            False,
-            f"{kept:.0%} of the picked positions kept their token; expected 10% "
-            "(the other 10% get a random token)",
+            False, f"the three shares together are the picked tokens: they sum to {mask_prob}"
         )
-    randoms = inputs[picked & (inputs != mask_id) & (inputs != ids)]
-    if torch.isin(randoms, torch.tensor(special)).any():
-        return feedback(False, "a random replacement must not be a special token")
-    return feedback(
-        True, f"correct: {share:.1%} picked, {as_mask:.0%} [MASK], {kept:.0%} unchanged"
-    )
+    return feedback(False, f"split the {mask_prob:.0%} picked tokens 80/10/10 (measured: {seen})")
 
 
 def check_perplexity(answer, loss: float = 4.2) -> bool:

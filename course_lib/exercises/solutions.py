@@ -60,21 +60,6 @@ def my_most_frequent_pair(ids: list[int]) -> tuple[int, int]:
     return max(counts, key=counts.get)
 
 
-def my_mask(ids, mask_id, vocab_size, special_ids, prob):
-    """BERT's rule: pick `prob` of the non-special tokens; of those 80% [MASK], 10% random, 10% kept."""
-    special = torch.isin(ids, torch.tensor(special_ids))
-    picked = (torch.rand(ids.shape) < prob) & ~special
-    labels = torch.where(picked, ids, torch.full_like(ids, -100))
-    roll = torch.rand(ids.shape)
-    inputs = ids.clone()
-    inputs[picked & (roll < 0.8)] = mask_id
-    random_spots = picked & (roll >= 0.8) & (roll < 0.9)
-    # random ids drawn above the largest special id, so a replacement is never special
-    low = max(special_ids) + 1
-    inputs[random_spots] = torch.randint(low, vocab_size, (int(random_spots.sum()),))
-    return inputs, labels
-
-
 def my_top_k(logits: torch.Tensor, targets: torch.Tensor, k: int) -> float:
     """Share of rows whose target is among the k highest logits."""
     top = logits.topk(k, dim=1).indices
@@ -84,12 +69,6 @@ def my_top_k(logits: torch.Tensor, targets: torch.Tensor, k: int) -> float:
 def my_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     """Cosine similarity: the dot product of the two vectors divided by their lengths."""
     return (a @ b / (a.norm() * b.norm())).item()
-
-
-def my_similarity_matrix(z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
-    """Cosine similarities of all 2N views: stack both views, normalise rows, one matmul."""
-    z = F.normalize(torch.cat([z1, z2]), dim=1)
-    return z @ z.T
 
 
 def tiny_nt_xent_by_hand() -> float:
@@ -164,9 +143,11 @@ SOLUTIONS = [
     Solution(
         "01",
         text_data.check_bands,
-        (16, 8),
-        "16 bands of 8 rows: a 0.9-similar pair matches in some band almost surely "
-        "(1 - (1 - 0.9^8)^16 > 99%), a 0.3-similar pair almost never (< 1%)",
+        (32, 4),
+        "a looser detector needs shorter bands: with 32 bands of 4 rows a 0.55-similar pair "
+        "matches in some band 1 - (1 - 0.55^4)^32 = 95.4% of the time, a 0.25-similar pair "
+        "11.8%; 16 x 8 catches only 12.6% of the 0.55-pairs, 64 x 2 lets 98% of the 0.25-pairs "
+        "through",
     ),
     Solution(
         "02",
@@ -191,9 +172,11 @@ SOLUTIONS = [
     ),
     Solution(
         "03",
-        pretraining.check_masking,
-        my_mask,
-        "never pick special tokens; labels keep the original id where picked, -100 elsewhere",
+        pretraining.check_mask_shares,
+        {"mask": 0.24, "random": 0.03, "unchanged": 0.03},
+        "30% of the ordinary tokens are picked; of those 80% become [MASK] (24% of all), 10% a "
+        "random token (3%) and 10% stay as they were but must still be predicted (3%): the model "
+        "sees 73% of each block untouched and unscored, and is scored on 30%",
     ),
     Solution(
         "03",
@@ -208,9 +191,12 @@ SOLUTIONS = [
     Solution("04", what_learned.check_cosine, my_cosine, "a dot product alone grows with length"),
     Solution(
         "05",
-        contrastive.check_similarity_matrix,
-        my_similarity_matrix,
-        "(2N, 2N) cosines: every view against every view, both halves stacked",
+        contrastive.check_extreme_losses,
+        (math.log(7), math.log(1 + 6 * math.exp(-2))),
+        "collapsed: every similarity is 1, so each view's softmax is uniform over its 2N - 1 = 7 "
+        "candidates and the loss is log 7 = 1.946; perfect: the partner scores 1 / 0.5 = 2 and "
+        "the 6 orthogonal views 0, so the loss is -log(e^2 / (e^2 + 6)) = log(1 + 6 / e^2) = 0.594",
+        shown="answer = (math.log(7), math.log(1 + 6 * math.exp(-2)))  # (1.946, 0.594)",
     ),
     Solution(
         "05",

@@ -2,40 +2,22 @@
 
 import math
 
-import torch
-
-from course_lib.exercises.pretraining import check_masking, check_perplexity
-from course_lib.text.masking import mask_tokens
+from course_lib.exercises.pretraining import check_mask_shares, check_perplexity, measured_shares
 
 
-def reference(ids, mask_id, vocab, special, prob):
-    return mask_tokens(ids, mask_id, vocab, special, prob)
-
-
-def all_masked(ids, mask_id, vocab, special, prob):
-    inputs, labels = mask_tokens(ids, mask_id, vocab, special, prob)
-    picked = labels != -100
-    inputs[picked] = mask_id
-    return inputs, labels
-
-
-def specials_too(ids, mask_id, vocab, special, prob):
-    picked = torch.rand(ids.shape) < prob
-    labels = torch.where(picked, ids, torch.full_like(ids, -100))
-    inputs = ids.clone()
-    inputs[picked] = mask_id
-    return inputs, labels
-
-
-def test_masking_checker(capsys):
-    assert check_masking(None) is False
+def test_mask_shares_checker(capsys):
+    measured = measured_shares(0.3)
+    assert abs(measured["mask"] - 0.24) < 0.005 and abs(measured["random"] - 0.03) < 0.003
+    assert check_mask_shares(None) is False
     assert "NOT DONE YET" in capsys.readouterr().out
-    assert check_masking(reference) is True
-    assert check_masking(all_masked) is False
-    assert "[MASK]" in capsys.readouterr().out
-    assert check_masking(specials_too) is False
-    assert "special" in capsys.readouterr().out
-    assert check_masking(lambda *a: (a[0], a[0])) is False
+    assert check_mask_shares({"mask": 0.24, "random": 0.03, "unchanged": 0.03}) is True
+    assert check_mask_shares({"mask": 0.8, "random": 0.1, "unchanged": 0.1}) is False
+    assert "PICKED" in capsys.readouterr().out
+    assert check_mask_shares({"mask": 0.3, "random": 0.0, "unchanged": 0.0}) is False
+    assert "not every picked" in capsys.readouterr().out
+    assert check_mask_shares({"mask": 0.24, "random": 0.03, "unchanged": 0.73}) is False
+    assert "sum to" in capsys.readouterr().out
+    assert check_mask_shares([0.24, 0.03]) is False
 
 
 def test_perplexity_checker(capsys):

@@ -17,10 +17,10 @@ def test_jaccard_checker(capsys):
 
 def test_bands_checker(capsys):
     assert check_bands(None) is False
-    assert check_bands((16, 8)) is True
-    assert check_bands((32, 4)) is False
-    assert "rows" in capsys.readouterr().out
-    assert check_bands((4, 32)) is False
+    assert check_bands((32, 4)) is True
+    assert check_bands((64, 2)) is False
+    assert "more rows" in capsys.readouterr().out
+    assert check_bands((16, 8)) is False
     assert "more bands" in capsys.readouterr().out
     assert check_bands((10, 10)) is False
     assert check_bands("x") is False
