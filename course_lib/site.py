@@ -172,6 +172,12 @@ def navigation(index: int) -> str:
     return '<nav class="course-nav">' + " &middot; ".join(links) + "</nav>"
 
 
+def standalone_page(title: str, body: str) -> str:
+    """Return a page of the site that is not a notebook (the contents, the recap)."""
+    page = (TEMPLATES / "page.html").read_text(encoding="utf-8")
+    return page.replace("{{title}}", html.escape(title)).replace("{{body}}", body)
+
+
 def index_page() -> str:
     """Return the site's first page: what the course is and the table of its notebooks."""
     rows = "".join(
@@ -179,15 +185,15 @@ def index_page() -> str:
         f"<td>{html.escape(c.teaches)}</td><td>{c.minutes_cpu:g}</td></tr>"
         for c in COURSE
     )
-    template = (TEMPLATES / "index.html").read_text(encoding="utf-8")
-    return template.replace("{{rows}}", rows)
+    body = (TEMPLATES / "index.html").read_text(encoding="utf-8").replace("{{rows}}", rows)
+    return standalone_page("Self-Supervised Learning, hands-on", body)
 
 
 def recap_page(recap: Path = RECAP) -> str:
     """Return the course's closing page (workshop/recap.md, numbers from results/) as HTML."""
     body = mistune.create_markdown(plugins=["table"])(recap.read_text(encoding="utf-8"))
-    template = (TEMPLATES / "page.html").read_text(encoding="utf-8")
-    return template.replace("{{body}}", body)
+    nav = '<nav class="course-nav"><a href="index.html">Contents</a></nav>\n'
+    return standalone_page("Recap · Self-Supervised Learning, hands-on", nav + body)
 
 
 def exporter() -> HTMLExporter:
