@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
-        8.0,
+        7.0,
         0.5,
     ),
     Chapter(
@@ -77,7 +77,7 @@ COURSE: tuple[Chapter, ...] = (
         "07_100_labels_text.ipynb",
         "100 labels, text",
         "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting; steps chosen on a holdout; pre-registered headline; per-seed multipliers",
-        6.7,
+        9.4,
         0.6,
     ),
     Chapter(
@@ -86,7 +86,7 @@ COURSE: tuple[Chapter, ...] = (
         "100 labels, images",
         "SimCLR probe and fine-tuning vs the same CNN from scratch (to convergence) vs pixels; "
         "one selection rule; pre-registered headline; per-seed multipliers",
-        8.9,
+        11.8,
         1.0,
     ),
     Chapter(
