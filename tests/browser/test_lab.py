@@ -140,7 +140,8 @@ def test_training_notebook_runs_clean(browser, lab, name):
 
 
 def test_committed_widgets_read_as_snapshots_before_running(browser, lab):
-    open_notebook(browser, lab, "02_tokenization.ipynb")
+    # 09 (search box, gallery): a notebook no other browser test runs and saves
+    open_notebook(browser, lab, "09_search.ipynb")
     WebDriverWait(browser, 30).until(
         lambda b: NOTE in b.find_element(By.CSS_SELECTOR, f"{SHOWN} .jp-Notebook").text
     )
