@@ -132,7 +132,7 @@ def test_augmentation_explorer_redraws_when_a_slider_moves(browser, lab):
     assert_clean(browser, lab, "05_contrastive_learning.ipynb")
 
 
-@pytest.mark.parametrize("name", ["04_what_pretraining_learned.ipynb"])
+@pytest.mark.parametrize("name", ["03_masked_lm_pretraining.ipynb"])
 def test_training_notebook_runs_clean(browser, lab, name):
     open_notebook(browser, lab, name)
     run_all(browser)

@@ -67,8 +67,12 @@ def test_page_loads_everything_from_the_site_itself(browser, site, page):
     local = (site, "data:", "about:")  # the site itself, inline data, a blank frame: no host
     outside = [u for u in requested if not u.startswith(local)]
     assert not outside, f"{page} asked hosts outside the site: {outside}"
+    # MathJax 2 probes font loading with a blank font at about:blank: no host is asked, but the
+    # browser logs the refusal; it is the only failure allowed
+    failed = [f for f in failed if not f.startswith("about:")]
     assert not failed, f"{page}: failed requests {failed}"
-    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    logged = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    severe = [m for m in logged if "about:blank" not in m]
     assert not severe, f"{page}: console errors {severe}"
     broken = browser.execute_script(
         "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length"
