@@ -55,13 +55,18 @@ def positive_indices(n: int) -> torch.Tensor:
     return torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
 
 
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
-    """Return the NT-Xent loss (mean over the 2N views) of two batches of projected views."""
+def candidate_logits(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Return the (2N, 2N) similarities / temperature, each view's own entry set to -inf."""
     check_views(z1, z2)
     temperature = check_temperature(temperature)
     sim = similarity_matrix(z1.float(), z2.float()) / temperature
     self_pairs = torch.eye(sim.shape[0], dtype=torch.bool, device=sim.device)
-    sim = sim.masked_fill(self_pairs, float("-inf"))  # a view is never its own candidate
+    return sim.masked_fill(self_pairs, float("-inf"))  # a view is never its own candidate
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """Return the NT-Xent loss (mean over the 2N views) of two batches of projected views."""
+    sim = candidate_logits(z1, z2, temperature)
     return F.cross_entropy(sim, positive_indices(z1.shape[0]).to(sim.device))
 
 
@@ -87,9 +92,7 @@ def hardest_negative_share(z1: torch.Tensor, z2: torch.Tensor, temperature: floa
 
 def partner_probabilities(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
     """Return the (2N, 2N) softmax over candidates of each view at `temperature` (self excluded)."""
-    check_views(z1, z2)
-    sim = similarity_matrix(z1.float(), z2.float()) / check_temperature(temperature)
-    return sim.fill_diagonal_(float("-inf")).softmax(dim=1)
+    return candidate_logits(z1, z2, temperature).softmax(dim=1)
 
 
 def temperature_explorer(z1: torch.Tensor, z2: torch.Tensor) -> widgets.VBox:

@@ -39,11 +39,6 @@ def summarize(scores: Mapping[int, Sequence[float]]) -> dict[str, dict]:
     return summary
 
 
-def means(curve: Mapping[str, Mapping]) -> list[tuple[int, float]]:
-    """Return (n_labels, mean score) pairs of a summarized curve, sorted by n."""
-    return sorted((int(n), float(point["mean"])) for n, point in curve.items())
-
-
 def labels_needed(points: Sequence[tuple[int, float]], target: float) -> tuple[float, bool]:
     """Return (labels needed to reach `target`, is_lower_bound) from (n, score) points.
 
@@ -78,15 +73,14 @@ def multipliers(
     """Return multiplier_at_<at> (vs `scratch`) and multiplier_vs_best_baseline, with bound flags."""
     if str(at) not in curves[pretrained_method]:
         raise ValueError(f"{pretrained_method!r} has no point at {at} labels")
-    target = float(curves[pretrained_method][str(at)]["mean"])
-    vs_scratch, scratch_bound = labels_needed(means(curves[scratch]), target)
-    vs_best, best_bound = labels_needed(envelope([curves[b] for b in baselines]), target)
+    vs_scratch = multiplier_at(curves, pretrained_method, [scratch], at)
+    vs_best = multiplier_at(curves, pretrained_method, baselines, at)
     return {
-        "target_score": target,
-        f"multiplier_at_{at}": vs_scratch / at,
-        f"multiplier_at_{at}_is_lower_bound": scratch_bound,
-        "multiplier_vs_best_baseline": vs_best / at,
-        "multiplier_vs_best_baseline_is_lower_bound": best_bound,
+        "target_score": vs_best["score"],
+        f"multiplier_at_{at}": vs_scratch["x"],
+        f"multiplier_at_{at}_is_lower_bound": vs_scratch["lower_bound"],
+        "multiplier_vs_best_baseline": vs_best["x"],
+        "multiplier_vs_best_baseline_is_lower_bound": vs_best["lower_bound"],
     }
 
 
