@@ -72,6 +72,21 @@ def same_width(test_x, train_x, name: str = "test_x"):
     return test_x
 
 
+def joined_features(*features) -> np.ndarray:
+    """Return several encoders' features of the same examples side by side, each encoder's rows
+    L2-normalised so that every encoder weighs the same in the probe (all-zero rows stay zero)."""
+    if not features:
+        fix = "pass two or more feature matrices, e.g. joined_features(cbow_x, document_x)"
+        raise bad_input("features", "at least one (n_examples, n_features) matrix", features, fix)
+    parts = [as_features(f, f"features[{i}]") for i, f in enumerate(features)]
+    rows = [part.shape[0] for part in parts]
+    if any(sparse.issparse(part) for part in parts) or len(set(rows)) > 1:
+        fix = "compute every encoder's dense features for the same examples, in the same order"
+        raise bad_input("features", "dense matrices with the same number of rows", rows, fix)
+    norms = [np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12) for part in parts]
+    return np.hstack([part / norm for part, norm in zip(parts, norms, strict=True)])
+
+
 def make_probe(C: float, seed: int = 0, standardize: bool = True) -> Pipeline:
     """Return an unfitted probe: standardisation (dense features) + logistic regression."""
     C = check_number(C, "C", 0, open_low=True, fix="use C > 0 (larger: weaker regularisation)")

@@ -6,6 +6,8 @@ all of them: the probes their regularisation C (`core.probe`), the trained class
 number of steps (`core.finetune`). The test set is only ever predicted.
 """
 
+import argparse
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -18,12 +20,17 @@ from transformers.utils import logging
 
 from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import Recipe
-from course_lib.core.paths import artifact_dir
+from course_lib.core.paths import REFERENCE_DIR, artifact_dir, results_path
+from course_lib.core.probe import joined_features
+from course_lib.core.profiles import get_profile
+from course_lib.core.results import update_results
 from course_lib.core.validate import bad_input, check_int, check_labels, check_number, check_texts
 from course_lib.data.corpus import leaking_texts
 from course_lib.data.own import encode_labels, load_labeled
 from course_lib.data.sources import load_wiki_summaries
 from course_lib.data.splits import grouped_split, sample_labeled, stratified_split, text_split
+from course_lib.text.cbow import load_vectors
+from course_lib.text.cbow import pretrained_folder as cbow_folder
 from course_lib.text.classify import (
     BagClassifier,
     SequenceClassifier,
@@ -33,9 +40,26 @@ from course_lib.text.classify import (
     tfidf_predict,
     token_ids,
 )
+from course_lib.text.mlm import pretrained_folder as mlm_folder
+from course_lib.text.simcse import REFERENCE_NAME, embed, load_encoder
 
 # the course's own pretrained candidates for the headline (chosen among on validation documents)
-CANDIDATES = ("cbow_probe", "cbow_finetuned", "bert_probe", "bert_finetuned")
+CANDIDATES = (
+    "cbow_probe",
+    "cbow_finetuned",
+    "bert_probe",
+    "bert_finetuned",
+    "simcse_probe",
+    "cbow_simcse_probe",
+)
+# notebook 03's BERT trained further by contrast: a sentence and the rest of its document are a
+# positive pair (the text twin of SimCLR; notebook 09 builds it)
+DOCUMENT_ENCODER = REFERENCE_DIR / REFERENCE_NAME
+SCREEN_FILE = "text_screen.json"
+SCREEN_RULE = (
+    "the candidate with the highest mean validation macro-F1 over the seeds, fixed before the "
+    "screen ran"
+)
 BATCH_SIZE = 32
 
 
@@ -212,11 +236,13 @@ def text_methods(
     minilm: bool = True,
     run_name: str = "own",
     records: dict | None = None,
+    document_folder: str | Path | None = None,
 ) -> dict[str, Method]:
     """Return notebook 07's comparison as methods of `core.label_efficiency.run_curves` for any
     task: TF-IDF; with CBOW `vectors` (and their `tokenizer`) the bag of vectors from scratch,
     probed and fine-tuned; with a pretrained BERT folder its probe, fine-tuning and the same
-    architecture from scratch; with `minilm` the MiniLM probe. Features are computed only for
+    architecture from scratch; with `document_folder` (and CBOW `vectors`) the document encoder's
+    probe, alone and beside CBOW's; with `minilm` the MiniLM probe. Features are computed only for
     the pool texts that some draw of `counts` x `seeds` uses; trained runs go to
     artifacts/<run_name>_<method>/ and record their choice of steps in `records[method]`."""
     recipes, records = text_recipes(profile), {} if records is None else records
@@ -228,7 +254,10 @@ def text_methods(
     drawn = {int(i) for n in counts for s in seeds for i in task.draw(n, s)}
     methods = {"tfidf": tfidf_method(task)}
     if vectors is not None:
-        methods |= bag_methods(task, profile.text_max_tokens, vectors, tokenizer, trained)
+        cbow_x = cbow_features(task, profile.text_max_tokens, vectors, tokenizer)
+        methods |= bag_methods(task, profile.text_max_tokens, vectors, tokenizer, trained, cbow_x)
+    if document_folder is not None and vectors is not None:
+        methods |= document_methods(task, document_folder, profile.text_max_tokens, drawn, cbow_x)
     bert_len = profile.text_max_tokens
     if bert_folder is not None:
         positions = AutoConfig.from_pretrained(bert_folder).max_position_embeddings
@@ -241,11 +270,19 @@ def text_methods(
     return methods
 
 
-def bag_methods(task: TextTask, max_tokens: int, vectors, tokenizer, trained) -> dict[str, Method]:
-    """The bag of CBOW vectors: from random vectors ('scratch'), probed, fine-tuned."""
+def cbow_features(task: TextTask, max_tokens: int, vectors, tokenizer) -> tuple[np.ndarray, ...]:
+    """Return the mean CBOW vector of every (pool, test) text: the frozen CBOW features."""
+    pool, test = (token_ids(tokenizer, t, max_tokens) for t in (task.pool_texts, task.test_texts))
+    return tuple(mean_pooled(vectors, ids, tokenizer.pad_token_id) for ids in (pool, test))
+
+
+def bag_methods(
+    task: TextTask, max_tokens: int, vectors, tokenizer, trained, pooled: tuple[np.ndarray, ...]
+) -> dict[str, Method]:
+    """The bag of CBOW vectors: from random vectors ('scratch'), probed (on `pooled`, the
+    `cbow_features`), fine-tuned."""
     k, pad = len(task.names), tokenizer.pad_token_id
     pool, test = (token_ids(tokenizer, t, max_tokens) for t in (task.pool_texts, task.test_texts))
-    pooled = mean_pooled(vectors, pool, pad), mean_pooled(vectors, test, pad)
     return {
         "scratch": trained("scratch", partial(bag_maker, vectors, k, pad, False), pool, test),
         "cbow_probe": le.probe_method(*pooled, task.pool_y),
@@ -274,6 +311,28 @@ def bert_methods(
         "bert_scratch": trained(
             "bert_scratch", partial(bert_maker, folder, k, pad, False), pool, test
         ),
+    }
+
+
+def document_methods(
+    task: TextTask, folder, max_tokens: int, drawn: set[int], cbow_x: tuple[np.ndarray, ...]
+) -> dict[str, Method]:
+    """The document encoder of `folder`, probed alone ('simcse_probe') and side by side with the
+    mean CBOW vectors `cbow_x` (pool, test) ('cbow_simcse_probe'); pool features of the drawn
+    texts only."""
+    model, tokenizer = load_encoder(folder, dropout=0.0)
+
+    def features(texts: list[str]) -> np.ndarray:
+        return embed(model, tokenizer, texts, max_tokens)
+
+    pool_x = pool_features(
+        drawn, lambda d: features([task.pool_texts[i] for i in d]), len(task.pool_y)
+    )
+    test_x = features(task.test_texts)
+    joined = joined_features(cbow_x[0], pool_x), joined_features(cbow_x[1], test_x)
+    return {
+        "simcse_probe": le.probe_method(pool_x, test_x, task.pool_y),
+        "cbow_simcse_probe": le.probe_method(*joined, task.pool_y),
     }
 
 
@@ -351,3 +410,72 @@ def shown_not_judged(claim: str, value: float, bound: float) -> bool:
     """Print a claim's numbers without a verdict (a run too small to judge it); return False."""
     print(f"[NOT JUDGED: one seed] {claim} ({value:.4g} vs {bound:.4g} needed)")
     return False
+
+
+def screen(profile, n: int = 100, seeds: Sequence[int] = (0, 1, 2), size: int = 2000) -> dict:
+    """Run the course's own pretrained candidates (and the baselines, for reference) with n labels
+    on `size` pool documents that no draw uses, and write the scores to results/text_screen.json:
+    how notebook 07's headline method is chosen without the test set."""
+    check_int(n, "n", 2, "pass the number of labels, e.g. 100")
+    val = validation_task(wiki_task(), n, seeds, check_int(size, "size", 10))
+    (vectors_at, which), (bert_at, _) = cbow_folder(profile), mlm_folder(profile)
+    vectors, tokenizer = load_vectors(vectors_at)
+    methods = text_methods(
+        val, profile, [n], seeds, vectors, tokenizer, bert_at, False, "screen", None,
+        DOCUMENT_ENCODER,
+    )  # fmt: skip
+    at = {m: [n] for m in methods}
+    scores, _ = le.run_curves(methods, at, seeds, val.draw, val.test_y, len(val.names))
+    curves = le.curves_of(scores)
+    chosen = max(CANDIDATES, key=lambda m: curves[m][str(n)]["mean"])
+    record = {
+        "n_labels": n,
+        "seeds": list(seeds),
+        "validation_documents": len(val.test_y),
+        "cbow_vectors": which,
+        "rule": SCREEN_RULE,
+        "candidates": list(CANDIDATES),
+        "macro_f1": {m: curves[m][str(n)] for m in methods},
+        "chosen": chosen,
+    }
+    update_results(SCREEN_FILE, record, profile.name)
+    return record
+
+
+def screen_record() -> dict:
+    """Return the committed validation screen (results/text_screen.json, made by this module's
+    command in the cpu profile); FileNotFoundError naming the command when it is missing."""
+    path = results_path(SCREEN_FILE, "cpu")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no {SCREEN_FILE} in results/: run `python -m course_lib.text.few_labels --profile cpu`"
+        )
+    return json.loads(path.read_text())
+
+
+def screen_table(record: dict) -> str:
+    """Return a markdown table of a screen's validation macro-F1 (every seed, mean)."""
+    rows = ["| method | candidate? | validation macro-F1 per seed | mean |", "|---|---|---|---|"]
+    for method, score in sorted(record["macro_f1"].items(), key=lambda kv: -kv[1]["mean"]):
+        mark = "yes" if method in record["candidates"] else "baseline"
+        mean = f"**{score['mean']:.3f}**" if method == record["chosen"] else f"{score['mean']:.3f}"
+        seeds = " / ".join(f"{s:.3f}" for s in score["seeds"])
+        rows.append(f"| `{method}` | {mark} | {seeds} | {mean} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_lib.text.few_labels --profile cpu`: the validation screen of the
+    headline candidates (results/text_screen.json for the cpu profile)."""
+    parser = argparse.ArgumentParser(description="Screen notebook 07's headline candidates.")
+    parser.add_argument("--profile", default=None, help="smoke, cpu or gpu")
+    parser.add_argument("--labels", type=int, default=100)
+    parser.add_argument("--size", type=int, default=2000, help="validation documents")
+    args = parser.parse_args(argv)
+    record = screen(get_profile(args.profile), args.labels, size=args.size)
+    print(screen_table(record))
+    print(f"chosen by the rule ({record['rule']}): {record['chosen']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,14 @@ import pytest
 import torch
 from scipy import sparse
 
-from course_lib.core.probe import DEFAULT_C, choose_c, fit_probe, knn_predict, probe_predict
+from course_lib.core.probe import (
+    DEFAULT_C,
+    choose_c,
+    fit_probe,
+    joined_features,
+    knn_predict,
+    probe_predict,
+)
 from course_lib.core.validate import BadInput
 
 
@@ -73,3 +80,22 @@ def test_bad_input_is_refused_with_the_fix():
         fit_probe(np.zeros((4, 2)), np.array([0.2, 0.8, 0.1, 0.9]))
     with pytest.raises(BadInput, match="k: expected an int >= 1"):
         knn_predict(np.zeros((4, 2)), np.zeros(4, dtype=int), np.zeros((1, 2)), k=0)
+
+
+def test_joined_features_weigh_every_encoder_the_same_and_keep_zero_rows():
+    a, b = np.array([[3.0, 4.0], [0.0, 0.0]]), np.array([[0.0, 10.0, 0.0], [0.0, 0.0, 0.0]])
+    joined = joined_features(a, b)
+    np.testing.assert_allclose(joined, [[0.6, 0.8, 0.0, 1.0, 0.0], [0, 0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    "features, message",
+    [
+        ((), r"^features: expected at least one"),
+        ((np.ones((2, 2)), np.ones((3, 2))), r"^features: expected dense matrices with the same"),
+        ((np.ones((2, 2)), np.array([[1.0], [np.nan]])), r"^features\[1\]: expected finite"),
+    ],
+)
+def test_joined_features_refuse_what_cannot_be_joined(features, message):
+    with pytest.raises(ValueError, match=message):
+        joined_features(*features)

@@ -184,12 +184,13 @@ def test_text_methods_run_the_whole_comparison_on_two_string_classes(tmp_path):
     )
     counts, seeds, records = [10, 100], [0], {}
     vectors = torch.randn(len(tokenizer), 8)
+    bert_at = tmp_path / "bert"
     methods = fl.text_methods(
-        task, profile, counts, seeds, vectors, tokenizer, tmp_path / "bert", True, "t", records
+        task, profile, counts, seeds, vectors, tokenizer, bert_at, True, "t", records, bert_at
     )
     assert list(methods) == [
-        "tfidf", "scratch", "cbow_probe", "cbow_finetuned", "bert_probe", "bert_finetuned",
-        "bert_scratch", "minilm_probe",
+        "tfidf", "scratch", "cbow_probe", "cbow_finetuned", "simcse_probe", "cbow_simcse_probe",
+        "bert_probe", "bert_finetuned", "bert_scratch", "minilm_probe",
     ]  # fmt: skip
     at = {m: counts for m in methods} | {"minilm_probe": [10]}
     scores, kept = le.run_curves(methods, at, seeds, task.draw, task.test_y, len(task.names))
@@ -197,6 +198,7 @@ def test_text_methods_run_the_whole_comparison_on_two_string_classes(tmp_path):
     assert set(kept) == set(methods) - {"minilm_probe"} and len(kept["tfidf"]) == len(task.test_y)
     assert curves["tfidf"]["100"]["mean"] > 0.9  # the class words are in the text
     assert set(records) == {"scratch", "cbow_finetuned", "bert_finetuned", "bert_scratch"}
+    assert set(fl.CANDIDATES) <= set(methods)
     result = le.headline(curves, "cbow_finetuned", ("tfidf", "scratch"))
     assert result["multiplier_at_100"] > 0 and len(result["multiplier_at_100_per_seed"]) == 1
     only_tfidf = fl.text_methods(task, profile, counts, seeds, minilm=False)
