@@ -66,6 +66,7 @@ class Profile:
     image_test_size: int | None
     # --- notebook 08 ---
     image_batch_size: int  # labeled images per step when fine-tuning or training from scratch
+    image_max_labels: int  # every image curve stops here (label_counts beyond it skipped)
     image_cnn_max_labels: int  # the CNN methods' curves stop here (the probes go on: cheap)
     image_finetune_max_labels: int  # fine-tuning's curve stops here (not the headline method)
     image_min_steps: int  # floor on the steps of one run (tiny label sets still get trained)
@@ -131,6 +132,7 @@ SMOKE = Profile(
     image_test_size=1000,
     # --- notebook 08 ---
     image_batch_size=16,
+    image_max_labels=100,
     image_cnn_max_labels=100,
     image_finetune_max_labels=100,
     image_min_steps=4,
@@ -194,6 +196,7 @@ CPU = Profile(
     image_test_size=None,
     # --- notebook 08 ---
     image_batch_size=32,
+    image_max_labels=1000,  # the probes at 3,000 cost 2+ min and move no multiplier
     image_cnn_max_labels=1000,
     image_finetune_max_labels=300,
     image_min_steps=150,
@@ -224,6 +227,7 @@ GPU = replace(
     simclr_batch_size=512,
     simclr_epochs=100,
     label_counts=(10, 30, 100, 300, 1000, 3000, 10000),
+    image_max_labels=10000,
     label_seeds=5,
 )
 

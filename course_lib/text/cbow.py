@@ -243,7 +243,7 @@ def pretrained_folder(profile) -> tuple[Path, str]:
             (REFERENCE_DIR / "cbow_vectors", "the committed reference vectors"),
         ],
         "python -m course_lib.text.cbow --profile cpu --steps 4000 --batch-size 64 --window 40 "
-        "--out data/reference/cbow_vectors",
+        "--vocab-size 16000 --out data/reference/cbow_vectors",
     )
 
 

@@ -9,6 +9,7 @@ from transformers import BertConfig, BertForSequenceClassification
 
 from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import two_speed_optimizer
+from course_lib.core.profiles import get_profile
 from course_lib.text import few_labels as fl
 from course_lib.text.classify import SequenceClassifier
 
@@ -227,3 +228,22 @@ def test_text_task_refuses_bad_input(call, match):
     with pytest.raises(BadInput, match=match) as caught:
         call(texts, labels)
     assert "Fix: " in str(caught.value)
+
+
+def test_the_preregistered_text_headline_is_the_committed_screens_choice():
+    record = fl.screen_record()
+    best = max(record["candidates"], key=lambda m: record["macro_f1"][m]["mean"])
+    assert le.PREREGISTERED["text"] == record["chosen"] == best
+    assert set(record["candidates"]) == set(fl.CANDIDATES)
+    assert {"tfidf", "scratch"} <= set(record["macro_f1"]) and record["seeds"] == [0, 1, 2]
+
+
+def test_screen_scores_every_candidate_on_pool_documents_and_records_the_choice(monkeypatch):
+    written = {}
+    monkeypatch.setattr(fl, "update_results", lambda name, record, profile: written.update(record))
+    record = fl.screen(get_profile("smoke"), n=20, seeds=(0,), size=40)
+    assert written == record and record["validation_documents"] == 40
+    assert set(fl.CANDIDATES) | {"tfidf", "scratch"} <= set(record["macro_f1"])
+    assert record["chosen"] == max(fl.CANDIDATES, key=lambda m: record["macro_f1"][m]["mean"])
+    table = fl.screen_table(record)
+    assert table.count("\n") == len(record["macro_f1"]) + 1 and f"`{record['chosen']}`" in table
