@@ -76,7 +76,7 @@ COURSE: tuple[Chapter, ...] = (
         "07",
         "07_100_labels_text.ipynb",
         "100 labels, text",
-        "TF-IDF vs CBOW vs BERT vs MiniLM; overfitting; steps chosen on a holdout; pre-registered headline; per-seed multipliers",
+        "TF-IDF vs CBOW vs BERT vs a contrastive document encoder vs MiniLM; overfitting; steps chosen on a holdout; a headline chosen on validation documents; per-seed multipliers",
         9.4,
         0.6,
     ),
