@@ -11,6 +11,7 @@ predictions. Speed: latency p50/p95 at batch 1 and throughput at batch 32, warm-
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,8 +106,9 @@ def export_onnx(module: nn.Module, example: torch.Tensor, dims, path: Path) -> P
 
 def export_torchscript(module: nn.Module, example: torch.Tensor, path: Path) -> Path | str:
     """Trace TorchScript (deprecated) and save it; return the path, or why it failed."""
-    try:
-        with torch.no_grad():
+    try:  # tracing warns, with library paths, of Python branches it freezes: the parity check tests it
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             torch.jit.save(torch.jit.trace(module.eval(), example, check_trace=False), path)
     except Exception as error:  # noqa: BLE001 - the point is to report what broke
         return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
