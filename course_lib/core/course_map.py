@@ -29,7 +29,7 @@ COURSE: tuple[Chapter, ...] = (
         "01_preparing_unlabeled_data.ipynb",
         "Preparing unlabeled data",
         "normalising text; exact and near duplicates (MinHash, LSH); quality filters; no leakage",
-        0.3,
+        0.4,
         0.6,
     ),
     Chapter(
@@ -37,7 +37,7 @@ COURSE: tuple[Chapter, ...] = (
         "02_tokenization.ipynb",
         "Tokenization",
         "characters, words, subwords; BPE from scratch; WordPiece; special tokens; image patches",
-        0.3,
+        0.4,
         0.7,
     ),
     Chapter(
@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
-        7.0,
+        5.0,
         0.5,
     ),
     Chapter(
@@ -53,7 +53,7 @@ COURSE: tuple[Chapter, ...] = (
         "04_what_pretraining_learned.ipynb",
         "What did pretraining learn?",
         "from_pretrained; fill-mask pipeline; pretrained vs random; nearest neighbours; model card",
-        0.3,
+        0.4,
         0.3,
     ),
     Chapter(
@@ -69,7 +69,7 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        7.8,
+        5.3,
         1.6,
     ),
     Chapter(
@@ -77,7 +77,7 @@ COURSE: tuple[Chapter, ...] = (
         "07_100_labels_text.ipynb",
         "100 labels, text",
         "TF-IDF vs CBOW vs BERT vs a contrastive document encoder vs MiniLM; overfitting; steps chosen on a holdout; a headline chosen on validation documents; per-seed multipliers",
-        9.4,
+        6.4,
         0.6,
     ),
     Chapter(
@@ -86,7 +86,7 @@ COURSE: tuple[Chapter, ...] = (
         "100 labels, images",
         "SimCLR probe and fine-tuning vs the same CNN from scratch (to convergence) vs pixels; "
         "one selection rule; pre-registered headline; per-seed multipliers",
-        11.8,
+        6.9,
         1.0,
     ),
     Chapter(
@@ -95,7 +95,7 @@ COURSE: tuple[Chapter, ...] = (
         "Search with self-supervised embeddings",
         "SimCSE with the course's NT-Xent; inverse-cloze retrieval vs BM25, TF-IDF, CBOW, MiniLM; "
         "a faiss index, exact vs approximate; a search box; image similarity; SetFit",
-        7.3,
+        3.0,
         1.0,
     ),
     Chapter(
@@ -104,7 +104,7 @@ COURSE: tuple[Chapter, ...] = (
         "Ship it: export, serve, monitor",
         "ONNX and torch.export with parity and latency; a FastAPI service with Prometheus metrics; "
         "a load test; drift monitoring",
-        2.7,
+        1.6,
         1.0,
     ),
     Chapter(
@@ -113,7 +113,7 @@ COURSE: tuple[Chapter, ...] = (
         "Your own data",
         "the whole path on movie reviews: loading, cleaning thresholds, a tokenizer and CBOW "
         "trained on them, the 100-label curve vs TF-IDF and MiniLM; the commands for your files",
-        6.7,
+        2.8,
         1.0,
     ),
 )
