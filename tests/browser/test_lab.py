@@ -42,8 +42,15 @@ def menu(browser, top: str, label: str) -> None:
 
 def run_all(browser) -> None:
     """Clear the committed outputs, run every cell from the menus as a learner would, and wait."""
-    menu(browser, "Edit", "Clear Outputs of All Cells")
-    WebDriverWait(browser, 10).until(lambda b: set(b.execute_script(PROMPTS)) == {"[ ]:"})
+    for _ in range(3):  # a menu click that lands while the page is still settling is lost: again
+        menu(browser, "Edit", "Clear Outputs of All Cells")
+        try:
+            WebDriverWait(browser, 10).until(lambda b: set(b.execute_script(PROMPTS)) == {"[ ]:"})
+            break
+        except TimeoutException:
+            continue
+    else:
+        raise TimeoutException("the outputs were not cleared after 3 clicks on Clear Outputs")
     for _ in range(3):  # a click that lands while the Edit menu closes is lost: click again
         menu(browser, "Run", "Run All Cells")
         try:
