@@ -73,12 +73,12 @@ def saved_notebook(browser, lab, name: str) -> dict:
     menu(browser, "File", "Save Notebook")
     dirty = ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty"
     WebDriverWait(browser, 20).until_not(lambda b: b.find_elements(By.CSS_SELECTOR, dirty))
-    for attempt in range(20):  # the server answers 400 (unreadable) while the save is writing
+    for attempt in range(20):  # while the save is writing, the server answers 400 or 500
         try:
             with urllib.request.urlopen(lab.contents(name)) as got:
                 return json.load(got)["content"]
         except urllib.error.HTTPError as error:
-            if error.code != 400 or attempt == 19:
+            if error.code not in (400, 500) or attempt == 19:
                 raise
             time.sleep(0.5)
 
