@@ -254,8 +254,10 @@ def text_methods(
     drawn = {int(i) for n in counts for s in seeds for i in task.draw(n, s)}
     methods = {"tfidf": tfidf_method(task)}
     if vectors is not None:
-        cbow_x = cbow_features(task, profile.text_max_tokens, vectors, tokenizer)
-        methods |= bag_methods(task, profile.text_max_tokens, vectors, tokenizer, trained, cbow_x)
+        texts = (task.pool_texts, task.test_texts)
+        ids = tuple(token_ids(tokenizer, t, profile.text_max_tokens) for t in texts)
+        cbow_x = tuple(mean_pooled(vectors, i, tokenizer.pad_token_id) for i in ids)  # frozen
+        methods |= bag_methods(task, vectors, tokenizer.pad_token_id, trained, ids, cbow_x)
     if document_folder is not None and vectors is not None:
         methods |= document_methods(task, document_folder, profile.text_max_tokens, drawn, cbow_x)
     bert_len = profile.text_max_tokens
@@ -270,19 +272,12 @@ def text_methods(
     return methods
 
 
-def cbow_features(task: TextTask, max_tokens: int, vectors, tokenizer) -> tuple[np.ndarray, ...]:
-    """Return the mean CBOW vector of every (pool, test) text: the frozen CBOW features."""
-    pool, test = (token_ids(tokenizer, t, max_tokens) for t in (task.pool_texts, task.test_texts))
-    return tuple(mean_pooled(vectors, ids, tokenizer.pad_token_id) for ids in (pool, test))
-
-
 def bag_methods(
-    task: TextTask, max_tokens: int, vectors, tokenizer, trained, pooled: tuple[np.ndarray, ...]
+    task: TextTask, vectors, pad: int, trained, ids: tuple, pooled: tuple
 ) -> dict[str, Method]:
-    """The bag of CBOW vectors: from random vectors ('scratch'), probed (on `pooled`, the
-    `cbow_features`), fine-tuned."""
-    k, pad = len(task.names), tokenizer.pad_token_id
-    pool, test = (token_ids(tokenizer, t, max_tokens) for t in (task.pool_texts, task.test_texts))
+    """The bag of CBOW vectors on the (pool, test) token `ids`: from random vectors ('scratch'),
+    probed on `pooled` (the mean CBOW vector of each text), fine-tuned."""
+    k, (pool, test) = len(task.names), ids
     return {
         "scratch": trained("scratch", partial(bag_maker, vectors, k, pad, False), pool, test),
         "cbow_probe": le.probe_method(*pooled, task.pool_y),

@@ -40,24 +40,28 @@ def menu(browser, top: str, label: str) -> None:
     browser.find_element(By.XPATH, item).click()
 
 
+def click_until(browser, top: str, label: str, done) -> None:
+    """Click a menu item until `done(browser)` holds: a click that lands while the page is still
+    settling (or a menu is closing) is lost, so try up to 3 times."""
+    for _ in range(3):
+        menu(browser, top, label)
+        try:
+            WebDriverWait(browser, 10).until(done)
+            return
+        except TimeoutException:
+            continue
+    raise TimeoutException(f"{top} > {label} had no effect after 3 clicks")
+
+
+def cleared(browser) -> bool:
+    """Whether every code cell shows an empty prompt: no outputs, nothing run."""
+    return set(browser.execute_script(PROMPTS)) == {"[ ]:"}
+
+
 def run_all(browser) -> None:
     """Clear the committed outputs, run every cell from the menus as a learner would, and wait."""
-    for _ in range(3):  # a menu click that lands while the page is still settling is lost: again
-        menu(browser, "Edit", "Clear Outputs of All Cells")
-        try:
-            WebDriverWait(browser, 10).until(lambda b: set(b.execute_script(PROMPTS)) == {"[ ]:"})
-            break
-        except TimeoutException:
-            continue
-    else:
-        raise TimeoutException("the outputs were not cleared after 3 clicks on Clear Outputs")
-    for _ in range(3):  # a click that lands while the Edit menu closes is lost: click again
-        menu(browser, "Run", "Run All Cells")
-        try:
-            WebDriverWait(browser, 10).until(lambda b: set(b.execute_script(PROMPTS)) != {"[ ]:"})
-            break
-        except TimeoutException:
-            continue
+    click_until(browser, "Edit", "Clear Outputs of All Cells", cleared)
+    click_until(browser, "Run", "Run All Cells", lambda b: not cleared(b))
 
     def finished(b) -> bool:
         prompts = b.execute_script(PROMPTS)
