@@ -20,7 +20,7 @@ from sentence_transformers.models import Pooling, Transformer
 from setfit import SetFitModel, Trainer, TrainingArguments
 
 from course_lib.core.paths import artifact_dir
-from course_lib.core.probe import fit_probe
+from course_lib.core.probe import fit_probe, joined_features
 from course_lib.core.validate import check_choice, check_number, check_texts
 from course_lib.data.sources import minilm_path
 
@@ -35,6 +35,16 @@ SIZES = {
 # (0.590, 0.595, 0.607, 0.315; frozen probe 0.588) at 100 labels, seeds 0-2, on 2,000 pool documents
 # outside every draw (`few_labels.validation_task`), cpu sizes: never the test set
 BODY_LR = {"minilm": 2e-5, "course": 2e-3}
+# notebook 07's SetFit of the document encoder, read beside CBOW (`few_labels.document_methods`):
+# more pairs and steps than notebook 09's short runs, and whole summaries (the encoder's 128
+# positions); its learning rate chosen on the first 2,000 validation documents (2e-4: joined
+# macro-F1 0.694, 2e-3: 0.690, frozen 0.681), never the test set
+DOCUMENT_SIZES = {
+    "smoke": {"iterations": 2, "max_steps": 4, "batch_size": 8, "max_tokens": 32},
+    "cpu": {"iterations": 20, "max_steps": 100, "batch_size": 16, "max_tokens": 128},
+    "gpu": {"iterations": 20, "max_steps": 500, "batch_size": 32, "max_tokens": 128},
+}
+DOCUMENT_LR = 2e-4
 ENCODERS = ("minilm", "course")
 
 
@@ -118,15 +128,20 @@ def setfit_method(
     sizes,
     run_dir,
     body_lr: float = BODY_LR["minilm"],
+    beside: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Callable:
-    """SetFit: a fresh encoder fine-tuned on pairs of the drawn labels, then the course's probe."""
+    """SetFit: a fresh encoder fine-tuned on pairs of the drawn labels, then the course's probe;
+    with `beside` (pool, test features of another encoder), the probe reads both side by side."""
 
     def run(drawn: np.ndarray, seed: int) -> np.ndarray:
         texts = [pool_texts[i] for i in drawn]
         where = Path(run_dir) / f"{len(drawn)}_{seed}"
         encoder = fine_tune(make(), texts, pool_y[drawn], sizes, where, seed, body_lr)
-        probe = fit_probe(embed(encoder, texts), pool_y[drawn], seed=seed)
-        return probe.predict(embed(encoder, test_texts))
+        train_x, test_x = embed(encoder, texts), embed(encoder, test_texts)
+        if beside is not None:
+            train_x = joined_features(beside[0][drawn], train_x)
+            test_x = joined_features(beside[1], test_x)
+        return fit_probe(train_x, pool_y[drawn], seed=seed).predict(test_x)
 
     return run
 
