@@ -81,6 +81,7 @@ class Profile:
     text_overfit_steps: int  # steps of the constant-rate run that shows overfitting
     text_bert_label_counts: tuple[int, ...]  # label counts where the BERTs are fine-tuned
     text_minilm_max_labels: int  # MiniLM is measured up to this many labels (its features cost)
+    text_setfit_max_labels: int  # the SetFit method up to this many (each run fine-tunes an encoder)
     text_max_labels: (
         int  # the text curves stop at this many labels (label_counts beyond it skipped)
     )
@@ -147,6 +148,7 @@ SMOKE = Profile(
     text_overfit_steps=300,
     text_bert_label_counts=(100,),
     text_minilm_max_labels=100,
+    text_setfit_max_labels=100,
     text_max_labels=100,
 )
 
@@ -211,6 +213,7 @@ CPU = Profile(
     text_overfit_steps=300,
     text_bert_label_counts=(100,),
     text_minilm_max_labels=100,
+    text_setfit_max_labels=300,
     text_max_labels=1000,
 )
 
@@ -228,6 +231,7 @@ GPU = replace(
     simclr_epochs=100,
     label_counts=(10, 30, 100, 300, 1000, 3000, 10000),
     image_max_labels=10000,
+    text_setfit_max_labels=1000,
     label_seeds=5,
 )
 

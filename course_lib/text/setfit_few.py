@@ -21,7 +21,7 @@ from setfit import SetFitModel, Trainer, TrainingArguments
 
 from course_lib.core.paths import artifact_dir
 from course_lib.core.probe import fit_probe, joined_features
-from course_lib.core.validate import check_choice, check_number, check_texts
+from course_lib.core.validate import bad_input, check_choice, check_number, check_texts
 from course_lib.data.sources import minilm_path
 
 # sizes per profile (notebook 09): pairs per labeled text, steps cap, batch, tokens per text
@@ -56,7 +56,7 @@ def sentence_encoder(kind: str, folder=None, max_tokens: int = 64) -> SentenceTr
         model = SentenceTransformer(str(minilm_path()), device="cpu")
     else:
         body = Transformer(str(folder), max_seq_length=max_tokens)
-        pooling = Pooling(body.get_word_embedding_dimension(), pooling_mode="mean")
+        pooling = Pooling(body.get_embedding_dimension(), pooling_mode="mean")
         model = SentenceTransformer(modules=[body, pooling], device="cpu")
     model.max_seq_length = max_tokens
     return model
@@ -132,6 +132,10 @@ def setfit_method(
 ) -> Callable:
     """SetFit: a fresh encoder fine-tuned on pairs of the drawn labels, then the course's probe;
     with `beside` (pool, test features of another encoder), the probe reads both side by side."""
+    if beside is not None and [len(x) for x in beside] != [len(pool_texts), len(test_texts)]:
+        fix = "compute the other encoder's features for every pool text and every test text"
+        rows = [len(pool_texts), len(test_texts)]
+        raise bad_input("beside", f"(pool, test) features with {rows} rows", beside, fix)
 
     def run(drawn: np.ndarray, seed: int) -> np.ndarray:
         texts = [pool_texts[i] for i in drawn]

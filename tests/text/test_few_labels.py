@@ -10,6 +10,7 @@ from transformers import BertConfig, BertForSequenceClassification
 from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import two_speed_optimizer
 from course_lib.core.profiles import get_profile
+from course_lib.core.validate import BadInput
 from course_lib.text import few_labels as fl
 from course_lib.text.classify import SequenceClassifier
 
@@ -41,6 +42,12 @@ def test_validation_task_never_overlaps_the_draws_and_keeps_the_pool():
     positions = [i for i in range(len(task.pool_y)) if i not in drawn]
     assert set(val.test_texts) <= {task.pool_texts[i] for i in positions}
     np.testing.assert_array_equal(val.draw(9, 0), task.draw(9, 0))  # the same draws
+    fresh = fl.validation_task(task, 9, seeds=[0, 1], size=12, part=1)
+    assert not set(fresh.test_texts) & set(val.test_texts)  # a set no earlier choice saw
+    assert set(fresh.test_texts) <= {task.pool_texts[i] for i in positions}
+    assert len(fresh.test_y) == 12 and sorted(np.bincount(fresh.test_y)) == [4, 4, 4]
+    with pytest.raises(BadInput, match="^part: "):
+        fl.validation_task(task, 9, seeds=[0, 1], size=12, part=9)
 
 
 def test_recipes_share_the_budget_and_slow_down_only_pretrained_weights():
@@ -181,17 +188,22 @@ def test_text_methods_run_the_whole_comparison_on_two_string_classes(tmp_path):
     bert.save_pretrained(tmp_path / "bert")
     tokenizer.save_pretrained(tmp_path / "bert")
     profile = SimpleNamespace(
-        text_max_tokens=16, text_finetune_epochs=1, text_min_steps=4, text_minilm_max_labels=10
+        name="smoke",
+        text_max_tokens=16,
+        text_finetune_epochs=1,
+        text_min_steps=4,
+        text_minilm_max_labels=10,
     )
     counts, seeds, records = [10, 100], [0], {}
     vectors = torch.randn(len(tokenizer), 8)
     bert_at = tmp_path / "bert"
     methods = fl.text_methods(
-        task, profile, counts, seeds, vectors, tokenizer, bert_at, True, "t", records, bert_at
-    )
+        task, profile, counts, seeds, vectors, tokenizer, bert_at, True, "t", records, bert_at,
+        setfit=True,
+    )  # fmt: skip
     assert list(methods) == [
         "tfidf", "scratch", "cbow_probe", "cbow_finetuned", "simcse_probe", "cbow_simcse_probe",
-        "bert_probe", "bert_finetuned", "bert_scratch", "minilm_probe",
+        "cbow_simcse_setfit", "bert_probe", "bert_finetuned", "bert_scratch", "minilm_probe",
     ]  # fmt: skip
     at = {m: counts for m in methods} | {"minilm_probe": [10]}
     scores, kept = le.run_curves(methods, at, seeds, task.draw, task.test_y, len(task.names))
@@ -243,7 +255,8 @@ def test_screen_scores_every_candidate_on_pool_documents_and_records_the_choice(
     monkeypatch.setattr(fl, "update_results", lambda name, record, profile: written.update(record))
     record = fl.screen(get_profile("smoke"), n=20, seeds=(0,), size=40)
     assert written == record and record["validation_documents"] == 40
-    assert set(fl.CANDIDATES) | {"tfidf", "scratch"} <= set(record["macro_f1"])
+    for part in ("macro_f1", "design_macro_f1"):  # fresh documents, and the design set
+        assert set(fl.CANDIDATES) | {"tfidf", "scratch"} <= set(record[part])
     assert record["chosen"] == max(fl.CANDIDATES, key=lambda m: record["macro_f1"][m]["mean"])
     table = fl.screen_table(record)
     assert table.count("\n") == len(record["macro_f1"]) + 1 and f"`{record['chosen']}`" in table

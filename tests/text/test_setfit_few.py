@@ -31,7 +31,7 @@ def make():
 def test_course_encoder_as_sentence_transformer(make):
     encoder = make()
     x = sf.embed(encoder, TEXTS)
-    assert x.shape == (8, encoder.get_sentence_embedding_dimension())
+    assert x.shape == (8, encoder.get_embedding_dimension())
     assert np.isfinite(x).all()
     with pytest.raises(BadInput, match="kind"):
         sf.sentence_encoder("bert-large")
@@ -54,6 +54,20 @@ def test_fine_tune_moves_the_encoder_and_methods_predict(make, tmp_path):
     ):
         predicted = method(drawn, 0)
         assert predicted.shape == (3,) and set(predicted) <= {0, 1}
+
+
+def test_setfit_reads_other_features_beside_its_own(make, tmp_path):
+    # a second encoder's features that name the class outright: read beside SetFit's, the probe
+    # finds them (the test texts are the first 3 training texts: classes 0, 0, 0)
+    pool_x = np.eye(2)[LABELS] * 5.0
+    beside = (pool_x, pool_x[:3])
+    method = sf.setfit_method(
+        make, TEXTS, LABELS, TEXTS[:3], sf.DOCUMENT_SIZES["smoke"], tmp_path, 2e-4, beside
+    )
+    assert list(method(np.arange(8), 0)) == [0, 0, 0]
+    with pytest.raises(BadInput, match="features"):  # not one row per pool text
+        sf.setfit_method(make, TEXTS, LABELS, TEXTS[:3], sf.SIZES["smoke"], tmp_path, 2e-4,
+                         (pool_x[:4], pool_x[:3]))(np.arange(8), 0)  # fmt: skip
 
 
 def test_methods_for_a_task():
