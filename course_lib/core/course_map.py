@@ -21,7 +21,7 @@ COURSE: tuple[Chapter, ...] = (
         "00_welcome.ipynb",
         "Welcome and setup check",
         "environment check; supervised vs unsupervised vs self-supervised vs RLHF; the map",
-        0.1,
+        0.2,
         0.3,
     ),
     Chapter(
@@ -115,7 +115,7 @@ COURSE: tuple[Chapter, ...] = (
         "Your own data",
         "the whole path on movie reviews: loading, cleaning thresholds, a tokenizer and CBOW "
         "trained on them, the 100-label curve vs TF-IDF and MiniLM; the commands for your files",
-        2.8,
+        3.5,
         1.0,
     ),
 )

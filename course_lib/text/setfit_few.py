@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from datasets import Dataset
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.models import Pooling, Transformer
+from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 from setfit import SetFitModel, Trainer, TrainingArguments
 
 from course_lib.core.paths import artifact_dir
