@@ -81,9 +81,7 @@ class Profile:
     text_overfit_steps: int  # steps of the constant-rate run that shows overfitting
     text_bert_label_counts: tuple[int, ...]  # label counts where the BERTs are fine-tuned
     text_minilm_max_labels: int  # MiniLM is measured up to this many labels (its features cost)
-    text_setfit_label_counts: tuple[
-        int, ...
-    ]  # notebook 07's SetFit runs (each fine-tunes an encoder)
+    text_setfit_label_counts: tuple[int, ...]  # SetFit's runs in 07 (each fine-tunes an encoder)
     text_finetune_max_labels: int  # notebook 07 fine-tunes CBOW's bag up to this many labels
     text_max_labels: (
         int  # the text curves stop at this many labels (label_counts beyond it skipped)

@@ -446,9 +446,9 @@ def screen(profile, n: int = 100, seeds: Sequence[int] = (0, 1, 2), size: int = 
     size = check_int(size, "size", 10)
     (vectors_at, which), (bert_at, _) = cbow_folder(profile), mlm_folder(profile)
     vectors, tokenizer = load_vectors(vectors_at)
-    curves = {}
+    task, curves = wiki_task(), {}
     for part, name in enumerate(("design", "fresh")):
-        val = validation_task(wiki_task(), n, seeds, size, part)
+        val = validation_task(task, n, seeds, size, part)
         methods = text_methods(
             val, profile, [n], seeds, vectors, tokenizer, bert_at, False, f"screen{part}", None,
             DOCUMENT_ENCODER, setfit=True,
