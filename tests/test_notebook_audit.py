@@ -6,6 +6,7 @@ import re
 import pytest
 
 from course_lib.core.course_map import COURSE, markdown_table
+from course_lib.core.notebook import BUDGET_MINUTES, about_as_stated
 from course_lib.core.paths import NOTEBOOKS_DIR, ROOT
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -62,4 +63,33 @@ def test_every_notebook_is_on_the_course_map_and_in_the_readme():
     assert markdown_table() in readme, (
         "README's notebook table differs from the course map: "
         "paste the output of `python -m course_lib.core.course_map` into README.md"
+    )
+
+
+RAN_IN = re.compile(r"this notebook ran in ([\d.]+) min \(cpu profile\)")
+STATED = re.compile(r"Expected time: about ([\d.]+) min")
+
+
+def printed(cell) -> str:
+    return "".join(text(out.get("text")) for out in cell["outputs"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_run_states_and_meets_its_time(path):
+    """The committed (cpu) run printed the map's time first and, last, a time about as stated
+    and within the budget: re-run the notebook, or update the map, when this fails."""
+    cells = code_cells(path)
+    item = next(c for c in COURSE if c.file == path.name)
+    stated = STATED.search(printed(cells[0]))
+    assert stated and float(stated.group(1)) == item.minutes_cpu, (
+        f"{path.name}: its first cell states {stated and stated.group(1)} min, the map "
+        f"{item.minutes_cpu}: re-run it after updating the map"
+    )
+    ran = RAN_IN.search(printed(cells[-1]))
+    assert ran, f"{path.name}: the last code cell must be finish({item.number!r}), run in cpu"
+    minutes = float(ran.group(1))
+    assert minutes <= BUDGET_MINUTES, f"{path.name}: {minutes} min, over the budget"
+    assert about_as_stated(minutes, item.minutes_cpu), (
+        f"{path.name}: ran in {minutes} min, the map says {item.minutes_cpu}: update the map "
+        "(course_map.py, README) and re-run"
     )

@@ -1,6 +1,8 @@
-"""What every notebook does first: pick the profile, seed, and say how long the run will take."""
+"""What every notebook does first (pick the profile, seed, say how long the run will take) and last
+(say how long it took, against that statement and the course's 10-minute budget)."""
 
 import logging
+import time
 import warnings
 
 import torch
@@ -8,6 +10,11 @@ import torch
 from course_lib.core.course_map import chapter
 from course_lib.core.profiles import Profile, get_profile
 from course_lib.core.runtime import get_device, mixed_precision, seed_everything
+from course_lib.core.validate import bad_input
+
+BUDGET_MINUTES = 10.0  # no notebook may take longer in the cpu profile
+TOLERANCE = 0.25  # a run "takes about" the stated time when within 25% of it (or 0.2 min)
+STARTED: dict[str, float] = {}  # notebook number -> when start() ran (perf_counter seconds)
 
 
 def quiet_libraries() -> None:
@@ -32,7 +39,8 @@ def start(number: str, seed: int = 0) -> Profile:
     profile = get_profile()
     item = chapter(number)
     device = get_device()
-    minutes = item.minutes_smoke if profile.name == "smoke" else item.minutes_cpu
+    STARTED[item.number] = time.perf_counter()
+    minutes = stated_minutes(number, profile.name)
     where = "2-core CPU" if profile.name != "gpu" else "one GPU (less)"
     print(f"Notebook {item.number}: {item.title}")
     print(f"Profile: {profile.name} ({profile.description})")
@@ -41,3 +49,33 @@ def start(number: str, seed: int = 0) -> Profile:
     )
     print(f"Expected time: about {minutes:g} min on a {where} in this profile")
     return profile
+
+
+def stated_minutes(number: str, profile_name: str) -> float:
+    """Return the minutes the course map states for notebook `number` in this profile."""
+    item = chapter(number)
+    return item.minutes_smoke if profile_name == "smoke" else item.minutes_cpu
+
+
+def about_as_stated(minutes: float, stated: float) -> bool:
+    """Return True if a run of `minutes` took about the `stated` time (within TOLERANCE)."""
+    return abs(minutes - stated) <= max(TOLERANCE * stated, 0.2)
+
+
+def finish(number: str) -> float:
+    """Print how long notebook `number` ran, judged against its stated time and the budget (cpu
+    profile; other profiles are only reported); return the minutes."""
+    if number not in STARTED:
+        fix = f"run the first cell (start({number!r})) before this one"
+        raise bad_input("number", "a notebook started in this kernel", number, fix)
+    minutes = (time.perf_counter() - STARTED[number]) / 60
+    profile = get_profile().name
+    stated = stated_minutes(number, profile)
+    line = f"this notebook ran in {minutes:.1f} min ({profile} profile); stated: about {stated:g}"
+    if profile == "cpu":
+        pace = "faster" if minutes < stated else "slower"
+        judged = "about as stated" if about_as_stated(minutes, stated) else f"{pace} than stated"
+        budget = "within" if minutes <= BUDGET_MINUTES else "OVER"
+        line += f": {judged}; {budget} the {BUDGET_MINUTES:g}-min budget"
+    print(line)
+    return minutes
