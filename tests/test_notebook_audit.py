@@ -66,7 +66,7 @@ def test_every_notebook_is_on_the_course_map_and_in_the_readme():
     )
 
 
-RAN_IN = re.compile(r"this notebook ran in ([\d.]+) min \(cpu profile\)")
+RAN_IN = re.compile(r"this notebook ran in ([\d.]+) min (?:\(\d+ s\) )?\(cpu profile\)")
 STATED = re.compile(r"Expected time: about ([\d.]+) min")
 
 

@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
-        5.0,
+        6.4,
         0.5,
     ),
     Chapter(
@@ -79,7 +79,7 @@ COURSE: tuple[Chapter, ...] = (
         "TF-IDF vs CBOW vs BERT vs a contrastive document encoder, frozen and fine-tuned by SetFit; "
         "overfitting; steps chosen on a holdout; a headline chosen on fresh validation documents; "
         "per-seed multipliers",
-        5.7,
+        8.0,
         0.6,
     ),
     Chapter(
@@ -106,7 +106,7 @@ COURSE: tuple[Chapter, ...] = (
         "Ship it: export, serve, monitor",
         "ONNX and torch.export with parity and latency; a FastAPI service with Prometheus metrics; "
         "a load test; drift monitoring",
-        1.6,
+        2.2,
         1.0,
     ),
     Chapter(
@@ -115,7 +115,7 @@ COURSE: tuple[Chapter, ...] = (
         "Your own data",
         "the whole path on movie reviews: loading, cleaning thresholds, a tokenizer and CBOW "
         "trained on them, the 100-label curve vs TF-IDF and MiniLM; the commands for your files",
-        3.5,
+        3.6,
         1.0,
     ),
 )

@@ -12,7 +12,8 @@ predictions. Speed: latency p50/p95 at batch 1 and throughput at batch 32, warm-
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -104,11 +105,20 @@ def export_onnx(module: nn.Module, example: torch.Tensor, dims, path: Path) -> P
     return Path(path)
 
 
+@contextmanager
+def jit_quietly() -> Iterator[None]:
+    """Silence torch.jit's warnings, printed with library paths: the tracer's (of Python branches
+    it freezes: the parity check tests them) and its deprecation (notebook 10 says so in words)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
+        yield
+
+
 def export_torchscript(module: nn.Module, example: torch.Tensor, path: Path) -> Path | str:
     """Trace TorchScript (deprecated) and save it; return the path, or why it failed."""
-    try:  # tracing warns, with library paths, of Python branches it freezes: the parity check tests it
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+    try:
+        with torch.no_grad(), jit_quietly():
             torch.jit.save(torch.jit.trace(module.eval(), example, check_trace=False), path)
     except Exception as error:  # noqa: BLE001 - the point is to report what broke
         return f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
@@ -163,7 +173,8 @@ def load_runners(module: nn.Module, paths: dict, threads: int = 1) -> dict[str, 
     runners["torch_export"] = torch_runner(torch.export.load(paths["torch_export"]).module())
     runners["onnx_runtime"] = onnx_runner(onnx_session(paths["onnx"], threads))
     if isinstance(paths.get("torchscript"), Path):
-        runners["torchscript"] = torch_runner(torch.jit.load(paths["torchscript"]))
+        with jit_quietly():
+            runners["torchscript"] = torch_runner(torch.jit.load(paths["torchscript"]))
     return runners
 
 

@@ -1,6 +1,7 @@
 """Exports of both classifiers: dynamic shapes that really are dynamic (parity at shapes other than
 the traced one), BatchNorm frozen, timings that are timings, bad input refused."""
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -106,3 +107,16 @@ def test_percentiles_by_hand_and_bad_input():
         export.example_inputs("audio")
     with pytest.raises(BadInput, match="batch_size"):
         export.parity(np.abs, np.abs, np.zeros((2, 2)), 0)
+
+
+def test_torchscript_warns_nothing_even_where_deprecations_show(tmp_path):
+    """Some libraries turn DeprecationWarning back on; torch.jit's would print library paths."""
+    module = torch.nn.Sequential(torch.nn.Linear(5, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        saved = export.export_torchscript(module, torch.zeros(2, 5), tmp_path / "m.pt")
+        with export.jit_quietly():
+            torch.jit.load(saved)
+        warnings.warn("sentinel", UserWarning, stacklevel=1)  # the recording itself works
+    assert isinstance(saved, export.Path)
+    assert [str(w.message) for w in caught] == ["sentinel"]
