@@ -58,6 +58,7 @@ class Lab(NamedTuple):
 
     base: str
     token: str
+    home: Path  # the server's log (lab.log) and the learner copies (my-notebooks/) live here
 
     def url(self, notebook: str) -> str:
         """The notebook alone in a fresh workspace of its own (no other tab, no restored state)."""
@@ -66,6 +67,12 @@ class Lab(NamedTuple):
     def contents(self, notebook: str) -> str:
         """The notebook's file through the server's contents API."""
         return f"{self.base}/api/contents/{notebook}?token={self.token}"
+
+    def diagnosis(self, lines: int = 40) -> str:
+        """What the server saw: the notebooks folder's listing and the last lines of its log."""
+        listing = sorted(p.name for p in (self.home / "my-notebooks").iterdir())
+        log = (self.home / "lab.log").read_text(errors="replace").splitlines()[-lines:]
+        return f"files: {listing}\nserver log (last {lines} lines):\n" + "\n".join(log)
 
 
 def free_port() -> int:
@@ -116,7 +123,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(f"{base}/api/status?token={token}", server)
-        yield Lab(base, token)
+        yield Lab(base, token, home)
     finally:
         server.terminate()
         try:
