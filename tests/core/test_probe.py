@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import torch
 from scipy import sparse
+from threadpoolctl import threadpool_info
 
+from course_lib.core import probe
 from course_lib.core.probe import (
     DEFAULT_C,
     choose_c,
@@ -29,6 +31,22 @@ def test_probe_separates_blobs_with_three_and_two_classes():
         x, y = blobs(classes=classes)
         tx, ty = blobs(seed=1, classes=classes)
         assert (probe_predict(x, y, tx) == ty).mean() > 0.95
+
+
+def test_probe_solves_with_one_blas_thread_and_finds_the_same_solution(monkeypatch):
+    x, y = blobs(n_per_class=40, classes=3)
+    x = np.hstack([x, np.random.default_rng(2).normal(size=(len(x), 61))])  # 64-d, some noise
+    threads, make = [], probe.make_probe
+
+    def spy(*args, **kwargs):  # the BLAS threads at each probe the search makes
+        threads.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(probe, "make_probe", spy)
+    fitted = fit_probe(x, y)
+    assert len(threads) == len(probe.C_GRID) + 1 and all(t <= {1} for t in threads), threads
+    reference = make(fitted[-1].C).fit(x, y)  # outside the limit: the libraries' own threads
+    np.testing.assert_allclose(fitted[-1].coef_, reference[-1].coef_, rtol=1e-6, atol=1e-9)
 
 
 def test_c_is_chosen_by_holdout_cross_entropy_and_defaults_without_a_holdout():
