@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
-        6.4,
+        4.8,
         0.5,
     ),
     Chapter(
@@ -69,7 +69,7 @@ COURSE: tuple[Chapter, ...] = (
         "06_simclr_pretraining.ipynb",
         "SimCLR pretraining",
         "CNN encoder + projection head; kNN monitor; linear probe with 100 labels; PCA / t-SNE",
-        5.3,
+        3.1,
         1.6,
     ),
     Chapter(
@@ -79,7 +79,7 @@ COURSE: tuple[Chapter, ...] = (
         "TF-IDF vs CBOW vs BERT vs a contrastive document encoder, frozen and fine-tuned by SetFit; "
         "overfitting; steps chosen on a holdout; a headline chosen on fresh validation documents; "
         "per-seed multipliers",
-        8.0,
+        5.2,
         0.6,
     ),
     Chapter(
@@ -88,7 +88,7 @@ COURSE: tuple[Chapter, ...] = (
         "100 labels, images",
         "SimCLR probe and fine-tuning vs the same CNN from scratch (to convergence) vs pixels; "
         "one selection rule; pre-registered headline; per-seed multipliers",
-        8.3,
+        5.8,
         1.0,
     ),
     Chapter(

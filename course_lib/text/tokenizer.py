@@ -18,29 +18,39 @@ from course_lib.data.corpus import pretraining_texts
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 MIN_VOCAB_SIZE = len(SPECIAL_TOKENS) + 27  # the special tokens, the letters and a few more
-CACHE_VERSION = 1  # part of the cache key: bump it when training changes
+CACHE_VERSION = 2  # part of the cache key: bump it when training changes (2: deterministic)
 
 
 VOCAB_FIX = f"pass at least {MIN_VOCAB_SIZE} tokens; a few thousand suit a few thousand texts"
 
 
 def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 2) -> Tokenizer:
-    """Train a lower-cased BERT-style WordPiece `tokenizers.Tokenizer` on `texts`."""
+    """Train a lower-cased BERT-style WordPiece `tokenizers.Tokenizer` on `texts`, the same
+    vocabulary on every run (see `continuation_tokens`)."""
     check_int(vocab_size, "vocab_size", MIN_VOCAB_SIZE, VOCAB_FIX)
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.decoder = decoders.WordPiece(prefix="##")
+    texts = check_texts(texts, "texts")
+    normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trained = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    trained.normalizer, trained.pre_tokenizer = normalizer, pre_tokenizer
+    fixed = [*SPECIAL_TOKENS, *continuation_tokens(texts, normalizer, pre_tokenizer)]
     trainer = WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
-        special_tokens=list(SPECIAL_TOKENS),
+        special_tokens=fixed,
         show_progress=False,
     )
-    tok.train_from_iterator(check_texts(texts, "texts"), trainer=trainer)
-    tok.model = models.WordPiece(  # same vocabulary, ids that do not depend on the run
-        vocab=canonical_ids(tok.get_vocab()), unk_token="[UNK]", max_input_chars_per_word=100
+    trained.train_from_iterator(texts, trainer=trainer)
+    tok = Tokenizer(  # same vocabulary, ids that do not depend on the run; only 5 special tokens
+        models.WordPiece(
+            vocab=canonical_ids(trained.get_vocab()),
+            unk_token="[UNK]",
+            max_input_chars_per_word=100,
+        )
     )
+    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
+    tok.decoder = decoders.WordPiece(prefix="##")
+    tok.add_special_tokens(list(SPECIAL_TOKENS))
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -48,6 +58,21 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return tok
+
+
+def continuation_tokens(texts: list[str], normalizer, pre_tokenizer) -> list[str]:
+    """Every '##' + character that can continue a word, sorted.
+
+    `tokenizers`' trainer numbers these tokens in hash-map order, which changes from run to run,
+    and breaks ties between equally frequent merges by those numbers, so two trainings on the same
+    texts could learn different vocabularies (huggingface/tokenizers#1794). Passed first, in
+    sorted order, they get the same numbers on every run.
+    """
+    chars = set()
+    for text in texts:
+        for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)):
+            chars.update(word[1:])
+    return [f"##{c}" for c in sorted(chars)]
 
 
 def canonical_ids(vocab: dict[str, int]) -> dict[str, int]:
