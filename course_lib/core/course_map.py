@@ -45,7 +45,7 @@ COURSE: tuple[Chapter, ...] = (
         "03_masked_lm_pretraining.ipynb",
         "Masked-language-model pretraining",
         "CBOW; 80/10/10 masking; a small BERT, ModernBERT vs original layout; held-out perplexity; next-token objective",
-        4.8,
+        5.6,
         0.5,
     ),
     Chapter(
