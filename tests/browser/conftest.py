@@ -27,8 +27,10 @@ from course_lib.workshop import learner_copies
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MISSING = "no chromium/chromedriver: `make setup` installs Debian's chromium and chromium-driver"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-LAB_SETTINGS = {  # every cell in the page (no virtual scrolling), no news fetched from outside
+LAB_SETTINGS = {  # every cell in the page (no virtual scrolling), no news fetched from outside,
+    # and only the tests' own saves (no autosave writing while a test reads the file)
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
@@ -63,10 +65,6 @@ class Lab(NamedTuple):
     def url(self, notebook: str) -> str:
         """The notebook alone in a fresh workspace of its own (no other tab, no restored state)."""
         return f"{self.base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={self.token}"
-
-    def contents(self, notebook: str) -> str:
-        """The notebook's file through the server's contents API."""
-        return f"{self.base}/api/contents/{notebook}?token={self.token}"
 
     def diagnosis(self, lines: int = 40) -> str:
         """What the server saw: the notebooks folder's listing and the last lines of its log."""

@@ -5,11 +5,9 @@ what a learner would see: every cell ran, no error output, no "Error displaying 
 console message; then it plays with the notebook's widget and checks the output changes.
 """
 
-import json
 import time
-import urllib.error
-import urllib.request
 
+import nbformat
 import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
@@ -73,20 +71,19 @@ def run_all(browser) -> None:
 
 
 def saved_notebook(browser, lab, name: str) -> dict:
-    """Save the notebook from the File menu and read it back through the server's contents API."""
+    """Save the notebook from the File menu and read the saved file back from disk."""
     menu(browser, "File", "Save Notebook")
     dirty = ".lm-TabBar-tab.jp-mod-current.jp-mod-dirty"
     WebDriverWait(browser, 20).until_not(lambda b: b.find_elements(By.CSS_SELECTOR, dirty))
-    # While the save is writing, the server answers 400 or 500; one CI run saw a 404 here (cause
-    # not found: the file is never removed while saving), so that is retried too, and a lasting
-    # failure reports the folder and the server's log.
+    # Read the file itself, never through the server's contents API: a GET that lands while a save
+    # is still writing makes jupyter_server move the half-written file aside as `.invalid` (CI saw
+    # it), and the next save then fails. Reading the file changes nothing; a half-written one is
+    # read again.
+    path = lab.home / "my-notebooks" / name
     for attempt in range(20):
         try:
-            with urllib.request.urlopen(lab.contents(name)) as got:
-                return json.load(got)["content"]
-        except urllib.error.HTTPError as error:
-            if error.code not in (400, 404, 500):
-                raise
+            return nbformat.read(path, as_version=4)
+        except (OSError, ValueError) as error:  # nbformat's NotJSONError is a ValueError
             if attempt == 19:
                 raise AssertionError(
                     f"{name} unreadable after saving\n{lab.diagnosis()}"
