@@ -31,7 +31,7 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     texts = check_texts(texts, "texts")
     normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trained = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    trained = Tokenizer(wordpiece_model())
     trained.normalizer, trained.pre_tokenizer = normalizer, pre_tokenizer
     fixed = [*SPECIAL_TOKENS, *continuation_tokens(texts, normalizer, pre_tokenizer)]
     trainer = WordPieceTrainer(
@@ -41,13 +41,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         show_progress=False,
     )
     trained.train_from_iterator(texts, trainer=trainer)
-    tok = Tokenizer(  # same vocabulary, ids that do not depend on the run; only 5 special tokens
-        models.WordPiece(
-            vocab=canonical_ids(trained.get_vocab()),
-            unk_token="[UNK]",
-            max_input_chars_per_word=100,
-        )
-    )
+    # same vocabulary, ids that do not depend on the run; only the 5 special tokens stay special
+    tok = Tokenizer(wordpiece_model(canonical_ids(trained.get_vocab())))
     tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
     tok.decoder = decoders.WordPiece(prefix="##")
     tok.add_special_tokens(list(SPECIAL_TOKENS))
@@ -58,6 +53,11 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return tok
+
+
+def wordpiece_model(vocab: dict[str, int] | None = None) -> models.WordPiece:
+    """The course's WordPiece model: `[UNK]` for unknown words, words of up to 100 characters."""
+    return models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100)
 
 
 def continuation_tokens(texts: list[str], normalizer, pre_tokenizer) -> list[str]:
