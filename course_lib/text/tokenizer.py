@@ -29,11 +29,11 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     vocabulary on every run (see `continuation_tokens`)."""
     check_int(vocab_size, "vocab_size", MIN_VOCAB_SIZE, VOCAB_FIX)
     texts = check_texts(texts, "texts")
-    normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
-    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trained = Tokenizer(wordpiece_model())
-    trained.normalizer, trained.pre_tokenizer = normalizer, pre_tokenizer
-    fixed = [*SPECIAL_TOKENS, *continuation_tokens(texts, normalizer, pre_tokenizer)]
+    trained = wordpiece_tokenizer()
+    fixed = [
+        *SPECIAL_TOKENS,
+        *continuation_tokens(texts, trained.normalizer, trained.pre_tokenizer),
+    ]
     trainer = WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
@@ -42,8 +42,7 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     )
     trained.train_from_iterator(texts, trainer=trainer)
     # same vocabulary, ids that do not depend on the run; only the 5 special tokens stay special
-    tok = Tokenizer(wordpiece_model(canonical_ids(trained.get_vocab())))
-    tok.normalizer, tok.pre_tokenizer = normalizer, pre_tokenizer
+    tok = wordpiece_tokenizer(canonical_ids(trained.get_vocab()))
     tok.decoder = decoders.WordPiece(prefix="##")
     tok.add_special_tokens(list(SPECIAL_TOKENS))
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
@@ -55,9 +54,14 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     return tok
 
 
-def wordpiece_model(vocab: dict[str, int] | None = None) -> models.WordPiece:
-    """The course's WordPiece model: `[UNK]` for unknown words, words of up to 100 characters."""
-    return models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100)
+def wordpiece_tokenizer(vocab: dict[str, int] | None = None) -> Tokenizer:
+    """Return the course's WordPiece (`[UNK]` for unknown words, words of up to 100 characters)
+    behind BERT's lower-casing, accent-stripping normaliser and pre-tokenizer."""
+    model = models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100)
+    tok = Tokenizer(model)
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    return tok
 
 
 def continuation_tokens(texts: list[str], normalizer, pre_tokenizer) -> list[str]:
