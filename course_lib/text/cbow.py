@@ -234,6 +234,13 @@ def side_by_side(embed: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.cat([embed.detach().cpu(), out.detach().cpu()], dim=1)
 
 
+# the command that made data/reference/cbow_vectors
+REFERENCE_COMMAND = (
+    "python -m course_lib.text.cbow --profile cpu --steps 4000 --batch-size 64 --window 40 "
+    "--vocab-size 16000 --out data/reference/cbow_vectors"
+)
+
+
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
     profile) and the committed reference vectors."""
@@ -242,13 +249,12 @@ def pretrained_folder(profile) -> tuple[Path, str]:
             (artifact_dir(f"cbow_vectors_{profile.name}"), "your own longer run"),
             (REFERENCE_DIR / "cbow_vectors", "the committed reference vectors"),
         ],
-        "python -m course_lib.text.cbow --profile cpu --steps 4000 --batch-size 64 --window 40 "
-        "--vocab-size 16000 --out data/reference/cbow_vectors",
+        REFERENCE_COMMAND,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.cbow --profile cpu --steps 8000 --out data/reference/cbow_vectors`;
+    """Pretrain CBOW vectors from the command line (the reference: `REFERENCE_COMMAND`);
     `--texts my_texts.txt` pretrains on your own texts instead of the course's Wikipedia corpus."""
     parser = argparse.ArgumentParser(description="Pretrain the course's CBOW word vectors.")
     parser.add_argument(

@@ -274,6 +274,12 @@ def unigram_top_k_accuracy(
     return float(torch.isin(targets, top).float().mean())
 
 
+# the command that made data/reference/bert_mlm
+REFERENCE_COMMAND = (
+    "python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm"
+)
+
+
 def pretrained_folder(profile) -> tuple[Path, str]:
     """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
     (notebook 03, in artifacts/) and the committed reference checkpoint."""
@@ -282,7 +288,7 @@ def pretrained_folder(profile) -> tuple[Path, str]:
             (artifact_dir(f"bert_mlm_{profile.name}"), "this profile's run of notebook 03"),
             (DATA_DIR / "reference" / "bert_mlm", "the committed reference checkpoint"),
         ],
-        "python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm",
+        REFERENCE_COMMAND,
     )
 
 
@@ -434,7 +440,7 @@ def run_summary(history: dict, profile, unigram: float, settings: dict | None = 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.mlm --profile cpu --steps 4000 --out data/reference/bert_mlm`;
+    """Pretrain the small BERT from the command line (the reference: `REFERENCE_COMMAND`);
     `--texts my_texts.txt` pretrains on your own texts instead of the course's Wikipedia corpus."""
     parser = argparse.ArgumentParser(description="Pretrain the course's small BERT (masked LM).")
     parser.add_argument(

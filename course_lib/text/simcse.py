@@ -157,6 +157,11 @@ def isotropy(vectors) -> float:
 
 VIEWS = ("dropout", "document")  # SimCSE's positives, or a sentence and the rest of its document
 REFERENCE_NAME = "simcse_document"
+# the command that made data/reference/simcse_document
+REFERENCE_COMMAND = (
+    "python -m course_lib.text.simcse --profile cpu --views document --steps 800 --max-tokens 96 "
+    "--out data/reference/simcse_document"
+)
 
 
 def training_pairs(documents: Sequence[str], views: str, n: int, seed: int = 0):
@@ -208,7 +213,7 @@ the topical and demographic biases of its training text.
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m course_lib.text.simcse --views document --steps 800 --out data/reference/simcse_document`."""
+    """Train sentence embeddings from the command line (the reference: `REFERENCE_COMMAND`)."""
     parser = argparse.ArgumentParser(description="Contrastive sentence-embedding training.")
     parser.add_argument("--profile", default="cpu", help="sizes: smoke, cpu or gpu")
     parser.add_argument("--views", choices=VIEWS, default="dropout")

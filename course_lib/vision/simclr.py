@@ -297,6 +297,12 @@ def images_seen(folder: Path) -> int:
     return int(json.loads(path.read_text()).get("history", {}).get("samples", 0))
 
 
+# the command that made data/reference/simclr_fmnist (module docstring)
+REFERENCE_COMMAND = (
+    "python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist"
+)
+
+
 def load_pretrained() -> tuple[SimCLRModel, str]:
     """Return the longest-trained SimCLR model available (notebook 06's own run or the committed
     reference checkpoint) and where it came from."""
@@ -305,7 +311,7 @@ def load_pretrained() -> tuple[SimCLRModel, str]:
             (artifact_dir(ARTIFACT_NAME), "notebook 06's own run"),
             (REFERENCE_DIR, "the reference checkpoint"),
         ],
-        "python -m course_lib.vision.simclr --epochs 40 --lr 4e-3 --out data/reference/simclr_fmnist",
+        REFERENCE_COMMAND,
         measure=images_seen,
         unit="images seen",
     )

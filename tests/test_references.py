@@ -1,0 +1,25 @@
+"""Each committed reference checkpoint's card names the command its module records as the one that
+made it."""
+
+import re
+
+import pytest
+
+from course_lib.core.paths import DATA_DIR
+from course_lib.text import cbow, mlm, simcse
+from course_lib.vision import simclr
+
+REFERENCES = {
+    "bert_mlm": mlm.REFERENCE_COMMAND,
+    "cbow_vectors": cbow.REFERENCE_COMMAND,
+    "simcse_document": simcse.REFERENCE_COMMAND,
+    "simclr_fmnist": simclr.REFERENCE_COMMAND,
+}
+
+
+@pytest.mark.parametrize("folder", sorted(REFERENCES))
+def test_card_names_the_module_command(folder: str) -> None:
+    card = (DATA_DIR / "reference" / folder / "README.md").read_text()
+    stated = re.findall(r"Reproduce: `([^`]+)`", card)
+    assert stated == [REFERENCES[folder]], f"{folder}: card says {stated}"
+    assert REFERENCES[folder].endswith(f"--out data/reference/{folder}")
