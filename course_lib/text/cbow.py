@@ -4,16 +4,15 @@ The simplest masked-word pretext task: no order, no attention, just a bag of con
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer
 
+from course_lib.core.checkpoints import WEIGHTS_NAME, load_weights, save_weights, write_training
 from course_lib.core.model_card import WIKIPEDIA, cbow_card
 from course_lib.core.paths import (
     REFERENCE_DIR,
@@ -188,23 +187,19 @@ def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) ->
     """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file(
-        {k: v.contiguous() for k, v in model.state_dict().items()}, folder / "model.safetensors"
-    )
-    tokenizer.save_pretrained(folder)
     config = {
         "vocab_size": model.embed.num_embeddings,
         "dim": model.embed.embedding_dim,
         "window": model.window,
     }
-    (folder / "config.json").write_text(json.dumps(config, indent=1))
+    save_weights(folder, model, config)
+    tokenizer.save_pretrained(folder)
     record = record | {
         "steps": history["step"][-1],
         "seconds": history["seconds"],
         "curve": history,
     }
-    (folder / "training.json").write_text(json.dumps(record, indent=1))
+    write_training(folder, record)
     save_curve(history, folder / "training_curve.png", record["unigram_entropy_baseline"])
     (folder / "README.md").write_text(cbow_card(config, record))
     return record
@@ -216,9 +211,9 @@ def load_vectors(folder) -> tuple[torch.Tensor, object]:
     (GloVe adds its two tables, W + C; keeping both side by side loses nothing)."""
 
     folder = Path(folder)
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected model.safetensors")
-    weights = load_file(folder / "model.safetensors")
+    if not (folder / WEIGHTS_NAME).is_file():
+        raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected {WEIGHTS_NAME}")
+    weights = load_weights(folder)
     vectors = side_by_side(weights["embed.weight"], weights["out.weight"])
     return vectors, AutoTokenizer.from_pretrained(folder)
 

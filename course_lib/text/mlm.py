@@ -1,7 +1,6 @@
 """Masked-language-model pretraining of a small BERT: data blocks, model, loss, held-out metrics."""
 
 import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from transformers import (
     PreTrainedModel,
 )
 
+from course_lib.core.checkpoints import CONFIG_NAME, read_training, write_training
 from course_lib.core.model_card import WIKIPEDIA, write_model_card
 from course_lib.core.paths import (
     DATA_DIR,
@@ -343,14 +343,14 @@ def save_run(
         "heldout_perplexity": perplexity(final),
         "curve": history,
     }
-    (folder / "training.json").write_text(json.dumps(record, indent=1))
+    write_training(folder, record)
     return record
 
 
 def describe_run(folder, data: dict) -> dict[str, float]:
     """Measure a saved run on the held-out masked blocks; write its curve and model card."""
     folder = Path(folder)
-    record = json.loads((folder / "training.json").read_text())
+    record = read_training(folder)
     model = AutoModelForMaskedLM.from_pretrained(folder).eval()
     tokenizer = AutoTokenizer.from_pretrained(folder)
     inputs, labels = data["heldout_inputs"], data["heldout_labels"]
@@ -380,9 +380,9 @@ def measure_reference(folder, profile) -> dict | None:
     """Measure a saved checkpoint on this profile's held-out masked tokens (its own tokenizer's ids);
     None when the folder holds no model."""
     folder = Path(folder)
-    if not (folder / "config.json").is_file():
+    if not (folder / CONFIG_NAME).is_file():
         return None
-    record = json.loads((folder / "training.json").read_text())
+    record = read_training(folder)
     model = AutoModelForMaskedLM.from_pretrained(folder)
     tokenizer = AutoTokenizer.from_pretrained(folder)
     data = prepare_data(profile, tokenizer)

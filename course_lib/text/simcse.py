@@ -7,7 +7,6 @@ augmented views of an image: here dropout is the augmentation.
 """
 
 import argparse
-import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel
 
+from course_lib.core.checkpoints import read_training, write_training
 from course_lib.core.contrastive import nt_xent
 from course_lib.core.paths import artifact_dir, reproduce_command, run_folder
 from course_lib.core.profiles import get_profile
@@ -141,7 +141,7 @@ def save_encoder(folder, model: PreTrainedModel, tokenizer, history: dict, recor
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     record = {**record, "steps": history["step"][-1], "seconds": history["seconds"]}
-    (folder / "training.json").write_text(json.dumps({**record, "curve": history}, indent=1))
+    write_training(folder, {**record, "curve": history})
     return folder
 
 
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     save_encoder(out, model, tokenizer, history, record)
     save_curve(history, out / "training_curve.png")
-    full = json.loads((out / "training.json").read_text())
+    full = read_training(out)
     (out / "README.md").write_text(model_card(full))
     print(f"saved to {args.out}: {full['steps']} steps in {full['seconds'] / 60:.1f} min")
 

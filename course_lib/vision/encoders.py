@@ -11,15 +11,17 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 from torch import nn
 
+from course_lib.core.checkpoints import (
+    CONFIG_NAME,
+    WEIGHTS_NAME,
+    check_folder,
+    load_weights,
+    save_weights,
+    write_training,
+)
 from course_lib.core.validate import bad_input, check_int, check_tensor
-
-CONFIG_NAME = "config.json"
-TRAINING_NAME = "training.json"  # as for the BERT and CBOW checkpoints
-WEIGHTS_NAME = "model.safetensors"
-
 
 FIELDS_AT_LEAST_ONE = (
     "convs_per_block",
@@ -152,26 +154,18 @@ def save_model(model: SimCLRModel, folder: Path, training: dict | None = None) -
     if not isinstance(model, SimCLRModel):
         fix = "save transformers models with .save_pretrained(folder)"
         raise bad_input("model", "a SimCLRModel", model, fix)
-    if not isinstance(folder, str | Path):
-        raise bad_input("folder", "a folder path", folder, "pass a str or pathlib.Path")
+    folder = check_folder(folder)
     if training is not None and not isinstance(training, dict):
         raise bad_input("training", "a dict (or None)", training, "e.g. {'epochs': 3}")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, folder / WEIGHTS_NAME)
-    record = {"architecture": "SimCLRModel", **asdict(model.config)}
-    (folder / CONFIG_NAME).write_text(json.dumps(record, indent=2) + "\n")
+    save_weights(folder, model, {"architecture": "SimCLRModel", **asdict(model.config)})
     if training is not None:
-        (folder / TRAINING_NAME).write_text(json.dumps(training, indent=1, default=str) + "\n")
+        write_training(folder, training)
     return folder
 
 
 def checkpoint_folder(folder: object) -> Path:
     """Return `folder` as a Path if it is an existing folder holding a config.json."""
-    if not isinstance(folder, str | Path):
-        raise bad_input("folder", "a folder path", folder, "pass a str or pathlib.Path")
-    folder = Path(folder)
+    folder = check_folder(folder)
     if not folder.is_dir():
         fix = "pass a folder written by vision.encoders.save_model (e.g. data/reference/simclr_fmnist)"
         raise bad_input("folder", "an existing folder", str(folder), fix)
@@ -220,7 +214,7 @@ def load_model(folder: Path) -> SimCLRModel:
         fix = "save the model with vision.encoders.save_model (it writes the weights)"
         raise bad_input("folder", f"a saved encoder with {WEIGHTS_NAME}", folder.name, fix)
     try:
-        state = load_file(folder / WEIGHTS_NAME)
+        state = load_weights(folder)
     except (SafetensorError, OSError):
         fix = f"{WEIGHTS_NAME} is damaged (a cut-off copy?): copy or save it again"
         raise bad_input("folder", f"a complete {WEIGHTS_NAME}", folder.name, fix) from None

@@ -15,7 +15,6 @@ SimCLR's colour distortion, vision.augment; --no-colour-distortion leaves it out
 """
 
 import argparse
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +29,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_lib.core.checkpoints import read_config, read_training
 from course_lib.core.contrastive import contrastive_accuracy, nt_xent, split_views
 from course_lib.core.finetune import fingerprint
 from course_lib.core.metrics import seed_summary
@@ -282,8 +282,7 @@ def training_record(
 def write_card(folder: Path, command: str, notes: str = "") -> str:
     """Write a saved SimCLR folder's README.md (core.model_card.simclr_card) and return it."""
     folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text())
-    record = json.loads((folder / "training.json").read_text())
+    config, record = read_config(folder), read_training(folder)
     text = simclr_card(config, record, command, notes)
     (folder / "README.md").write_text(text + "\n")
     return text
@@ -291,10 +290,7 @@ def write_card(folder: Path, command: str, notes: str = "") -> str:
 
 def images_seen(folder: Path) -> int:
     """Return how many training images a saved model saw (0 when there is none)."""
-    path = Path(folder) / "training.json"
-    if not path.is_file():
-        return 0
-    return int(json.loads(path.read_text()).get("history", {}).get("samples", 0))
+    return int(read_training(folder).get("history", {}).get("samples", 0))
 
 
 # the command that made data/reference/simclr_fmnist (module docstring)
