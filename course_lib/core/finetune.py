@@ -15,11 +15,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_lib.core.metrics import classification_scores
-from course_lib.core.training import TrainConfig, plot_history, train
+from course_lib.core.training import Batch, TrainConfig, plot_history, train
 from course_lib.core.validate import bad_input
 from course_lib.data.splits import labeled_holdout
 
@@ -56,7 +57,7 @@ class Recipe:
 
 
 def two_speed_optimizer(
-    model: nn.Module, head: nn.Module, lr: float, body_lr: float, weight_decay=0.01
+    model: nn.Module, head: nn.Module, lr: float, body_lr: float, weight_decay: float = 0.01
 ) -> torch.optim.AdamW:
     """AdamW where the new `head` learns at `lr` and every other (pretrained) weight at `body_lr`
     (ULMFiT's discriminative fine-tuning in its simplest form)."""
@@ -108,7 +109,7 @@ def classifier_eval_fn(
     return eval_fn
 
 
-def fingerprint(*tensors) -> str:
+def fingerprint(*tensors: torch.Tensor | tuple[torch.Tensor | None, ...] | None) -> str:
     """Return a short hash of the examples a run trains and validates on (resume only on the same)."""
     digest = hashlib.sha1()
     for t in tensors:
@@ -145,7 +146,7 @@ def train_steps(
         generator=generator,
     )
 
-    def loss_fn(m: nn.Module, batch) -> torch.Tensor:
+    def loss_fn(m: nn.Module, batch: Batch) -> torch.Tensor:
         inputs, targets = batch
         if augment is not None:
             with torch.no_grad():
@@ -234,7 +235,7 @@ def fit_classifier(
     return model.eval(), record | {"steps": steps, "recipe": asdict(recipe)}
 
 
-def class_ids(y) -> torch.Tensor:
+def class_ids(y: torch.Tensor | ArrayLike) -> torch.Tensor:
     """Return labels as a long tensor of class ids; BadInput for names, floats or negatives."""
     array = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if array.dtype.kind not in "iu" or (array.size and array.min() < 0):

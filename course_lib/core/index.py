@@ -6,9 +6,11 @@ looks at a few hundred. What the walk costs in recall is measured against the ex
 """
 
 import time
+from collections.abc import Sequence
 
 import faiss
 import numpy as np
+import torch
 
 from course_lib.core.validate import bad_input, check_choice, check_int, check_tensor
 
@@ -17,14 +19,16 @@ HNSW_NEIGHBOURS = 32  # edges per node of the graph (faiss's M)
 HNSW_EF_SEARCH = 64  # candidates kept while walking the graph at query time
 
 
-def normalized(vectors) -> np.ndarray:
+def normalized(vectors: torch.Tensor | np.ndarray) -> np.ndarray:
     """Return float32, C-contiguous, L2-normalised rows (what faiss's inner product needs)."""
     x = np.asarray(check_tensor(vectors, "vectors", ndim=2), dtype=np.float32)
     x = np.ascontiguousarray(x)
     return x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
 
 
-def build_index(vectors, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH) -> faiss.Index:
+def build_index(
+    vectors: torch.Tensor | np.ndarray, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH
+) -> faiss.Index:
     """Return a faiss inner-product index of the normalised `vectors`: exact or HNSW."""
     check_choice(kind, "kind", KINDS)
     x = normalized(vectors)
@@ -37,7 +41,9 @@ def build_index(vectors, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH) ->
     return index
 
 
-def search(index: faiss.Index, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def search(
+    index: faiss.Index, queries: torch.Tensor | np.ndarray, k: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (cosine scores, ids) of the k nearest stored vectors of each query, best first."""
     check_int(k, "k", 1)
     q = normalized(queries)
@@ -55,7 +61,9 @@ def recall_against_exact(approx_ids: np.ndarray, exact_ids: np.ndarray) -> float
     return float(np.sum(hits) / exact_ids.size)
 
 
-def ms_per_query(index: faiss.Index, queries, k: int = 10, repeats: int = 3) -> float:
+def ms_per_query(
+    index: faiss.Index, queries: torch.Tensor | np.ndarray, k: int = 10, repeats: int = 3
+) -> float:
     """Return the best of `repeats` timings of searching all `queries`, in ms per query."""
     q = normalized(queries)
     best = float("inf")
@@ -66,7 +74,9 @@ def ms_per_query(index: faiss.Index, queries, k: int = 10, repeats: int = 3) -> 
     return 1000 * best / len(q)
 
 
-def grown(vectors, factor: int, noise: float = 0.05, seed: int = 0) -> np.ndarray:
+def grown(
+    vectors: torch.Tensor | np.ndarray, factor: int, noise: float = 0.05, seed: int = 0
+) -> np.ndarray:
     """Return `vectors` repeated `factor` times, every copy but the first with Gaussian noise
     (a bigger collection for timing: the copies are near, not equal, to the originals)."""
     x = normalized(vectors)
@@ -76,7 +86,13 @@ def grown(vectors, factor: int, noise: float = 0.05, seed: int = 0) -> np.ndarra
     return np.concatenate([x, *noisy])
 
 
-def compare_indexes(vectors, queries, k: int = 10, factors=(1, 10), seed: int = 0) -> dict:
+def compare_indexes(
+    vectors: torch.Tensor | np.ndarray,
+    queries: torch.Tensor | np.ndarray,
+    k: int = 10,
+    factors: Sequence[int] = (1, 10),
+    seed: int = 0,
+) -> dict:
     """Return, per size factor: HNSW's recall@k against the exact index, and both ms/query."""
     record = {}
     for factor in factors:

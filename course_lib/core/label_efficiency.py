@@ -13,11 +13,12 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from scipy import sparse
 from torch import nn
 
 from course_lib.core.finetune import Recipe, fit_classifier, predict
 from course_lib.core.metrics import classification_scores, seed_summary
-from course_lib.core.probe import as_features, fit_probe
+from course_lib.core.probe import FeatureInput, as_features, fit_probe
 from course_lib.core.results import update_results
 
 RESULTS_FILE = "label_efficiency.json"
@@ -97,7 +98,9 @@ def write_track(track: str, record: dict, profile: str) -> dict:
 Method = Callable[[np.ndarray, int], np.ndarray]
 
 
-def probe_method(pool_x, test_x, pool_y: np.ndarray) -> Method:
+def probe_method(
+    pool_x: np.ndarray | torch.Tensor | sparse.spmatrix, test_x: FeatureInput, pool_y: np.ndarray
+) -> Method:
     """The course's probe on frozen features of the pool (only the drawn rows are read)."""
     test_x = as_features(test_x)
 
@@ -171,7 +174,9 @@ def run_curves(
     return scores, kept
 
 
-def curves_of(scores: Mapping[str, Mapping[int, Sequence[dict]]], metric: str = "macro_f1"):
+def curves_of(
+    scores: Mapping[str, Mapping[int, Sequence[dict]]], metric: str = "macro_f1"
+) -> dict[str, dict[str, dict]]:
     """Return summarized curves {method: {"n": {"mean", "std", "seeds"}}} of one metric."""
     return {
         m: summarize({n: [s[metric] for s in v] for n, v in by_n.items()})
@@ -207,7 +212,12 @@ def multipliers_per_seed(
     return per_seed
 
 
-def plot_curves(curves: Mapping[str, Mapping[str, Mapping]], metric: str, ax=None, title: str = ""):
+def plot_curves(
+    curves: Mapping[str, Mapping[str, Mapping]],
+    metric: str,
+    ax: plt.Axes | None = None,
+    title: str = "",
+) -> plt.Axes:
     """Plot every method's score vs number of labels (log-x), mean ± std over seeds."""
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for method, curve in curves.items():

@@ -5,12 +5,13 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from course_lib.core.validate import bad_input, check_int, check_labels, check_number, labels_kind
 
 
-def check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+def check_pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Return y_true and y_pred as label arrays of one kind (ints or strings), same length."""
     y_true = check_labels(y_true, "y_true")
     y_pred = check_labels(y_pred, "y_pred")
@@ -24,7 +25,10 @@ def check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
 
 
 def class_labels(
-    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, labels=None
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int | None = None,
+    labels: ArrayLike | None = None,
 ) -> np.ndarray:
     """Return the classes to score: 0..n_classes-1, the given `labels`, or those that occur."""
     if n_classes is not None and labels is not None:
@@ -54,7 +58,7 @@ def index_classes(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.
     return np.arange(n_classes)
 
 
-def named_classes(y_true: np.ndarray, y_pred: np.ndarray, labels) -> np.ndarray:
+def named_classes(y_true: np.ndarray, y_pred: np.ndarray, labels: ArrayLike) -> np.ndarray:
     """Return `labels` (every class, in order) after checking each label in y_true/y_pred is one."""
     classes = check_labels(labels, "labels")
     if len(set(classes.tolist())) != len(classes) or len(classes) < 2:
@@ -70,7 +74,10 @@ def named_classes(y_true: np.ndarray, y_pred: np.ndarray, labels) -> np.ndarray:
 
 
 def classification_scores(
-    y_true: Sequence, y_pred: Sequence, n_classes: int | None = None, labels=None
+    y_true: Sequence,
+    y_pred: Sequence,
+    n_classes: int | None = None,
+    labels: ArrayLike | None = None,
 ) -> dict[str, float]:
     """Return accuracy and macro-averaged precision, recall and F1 over all classes: 0..n_classes-1,
     the given `labels` (names or indices), or those that occur in y_true and y_pred."""
@@ -88,7 +95,10 @@ def classification_scores(
 
 
 def per_class_scores(
-    y_true: Sequence, y_pred: Sequence, n_classes: int | None = None, labels=None
+    y_true: Sequence,
+    y_pred: Sequence,
+    n_classes: int | None = None,
+    labels: ArrayLike | None = None,
 ) -> dict[str, dict[str, float]]:
     """Return {class name: precision, recall, f1, support} for every class (JSON-ready keys)."""
     y_true, y_pred = check_pair(y_true, y_pred)
@@ -101,7 +111,9 @@ def per_class_scores(
     }
 
 
-def confusion_classes(y_true: np.ndarray, y_pred: np.ndarray, class_names) -> tuple:
+def confusion_classes(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str] | None
+) -> tuple:
     """Return (classes, names) for plot_confusion: indices named by class_names, or the names."""
     if class_names is None:
         classes = class_labels(y_true, y_pred)
@@ -112,7 +124,13 @@ def confusion_classes(y_true: np.ndarray, y_pred: np.ndarray, class_names) -> tu
     return index_classes(y_true, y_pred, len(names)), [str(n) for n in names]
 
 
-def plot_confusion(y_true: Sequence, y_pred: Sequence, class_names=None, ax=None, title=""):
+def plot_confusion(
+    y_true: Sequence,
+    y_pred: Sequence,
+    class_names: Sequence[str] | None = None,
+    ax: plt.Axes | None = None,
+    title: str = "",
+) -> plt.Axes:
     """Plot the row-normalised confusion matrix (each row: where that true class went).
 
     Integer labels are indices into `class_names`; string labels are the names themselves

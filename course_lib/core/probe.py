@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
@@ -24,9 +25,11 @@ DEFAULT_C = 1.0  # used when some class has a single labeled example (nothing to
 # The probe's solves are small: with two BLAS threads beside torch's, a probe took 7-12x longer on
 # the course's 2-core machine; one thread gives the same solution (tests/core/test_probe.py).
 BLAS_THREADS = 1
+# features as the probe takes them: an array (or nested lists), a tensor or a sparse matrix
+FeatureInput = ArrayLike | torch.Tensor | sparse.spmatrix
 
 
-def as_features(x, name: str = "features") -> np.ndarray | sparse.spmatrix:
+def as_features(x: FeatureInput, name: str = "features") -> np.ndarray | sparse.spmatrix:
     """Return features as a 2-D finite float array (sparse matrices stay sparse), refusing
     anything else: a wrong rank, no rows, text, NaN or infinite values."""
     if isinstance(x, torch.Tensor):
@@ -48,7 +51,7 @@ def as_features(x, name: str = "features") -> np.ndarray | sparse.spmatrix:
     return x
 
 
-def as_labels(y, n_rows: int, name: str = "labels") -> np.ndarray:
+def as_labels(y: ArrayLike, n_rows: int, name: str = "labels") -> np.ndarray:
     """Return class labels (ints or strings), one per feature row, refusing anything else."""
     return check_labels(y, name, n_rows)
 
@@ -61,14 +64,18 @@ def check_classes(y: np.ndarray, name: str = "labels") -> np.ndarray:
     return y
 
 
-def check_grid(grid) -> tuple[float, ...]:
+def check_grid(grid: Sequence[float]) -> tuple[float, ...]:
     """Return a grid of regularisation strengths C: a non-empty sequence of positive numbers."""
     if isinstance(grid, str) or not isinstance(grid, Sequence | np.ndarray) or not len(grid):
         raise bad_input("grid", "a non-empty list of C values", grid, "e.g. grid=(0.1, 1.0, 10.0)")
     return tuple(check_number(c, "grid", 0, open_low=True, fix="use C > 0") for c in grid)
 
 
-def same_width(test_x, train_x, name: str = "test_x"):
+def same_width(
+    test_x: np.ndarray | sparse.spmatrix,
+    train_x: np.ndarray | sparse.spmatrix,
+    name: str = "test_x",
+) -> np.ndarray | sparse.spmatrix:
     """Return `test_x` if it has as many features per row as `train_x`."""
     if test_x.shape[1] != train_x.shape[1]:
         fix = "encode both with the same encoder (and readout)"
@@ -76,7 +83,7 @@ def same_width(test_x, train_x, name: str = "test_x"):
     return test_x
 
 
-def joined_features(*features) -> np.ndarray:
+def joined_features(*features: FeatureInput) -> np.ndarray:
     """Return several encoders' features of the same examples side by side, each encoder's rows
     L2-normalised so that every encoder weighs the same in the probe (all-zero rows stay zero)."""
     if not features:
@@ -99,7 +106,13 @@ def make_probe(C: float, seed: int = 0, standardize: bool = True) -> Pipeline:
     return make_pipeline(StandardScaler(), model) if standardize else make_pipeline(model)
 
 
-def choose_c(x, y, grid=C_GRID, seed: int = 0, standardize: bool = True) -> float:
+def choose_c(
+    x: FeatureInput,
+    y: ArrayLike,
+    grid: Sequence[float] = C_GRID,
+    seed: int = 0,
+    standardize: bool = True,
+) -> float:
     """Return the C of `grid` with the lowest cross-entropy on a stratified fifth of the labels."""
     x = as_features(x)
     y = check_classes(as_labels(y, x.shape[0]))
@@ -114,7 +127,13 @@ def choose_c(x, y, grid=C_GRID, seed: int = 0, standardize: bool = True) -> floa
     return float(grid[int(np.argmin(losses))])
 
 
-def fit_probe(features, labels, grid=C_GRID, seed: int = 0, standardize: bool = True) -> Pipeline:
+def fit_probe(
+    features: FeatureInput,
+    labels: ArrayLike,
+    grid: Sequence[float] = C_GRID,
+    seed: int = 0,
+    standardize: bool = True,
+) -> Pipeline:
     """Choose C on a holdout of the labeled examples, then fit the probe on all of them."""
     x = as_features(features)
     y = check_classes(as_labels(labels, x.shape[0]))
@@ -124,7 +143,13 @@ def fit_probe(features, labels, grid=C_GRID, seed: int = 0, standardize: bool = 
         return probe.fit(x, y)
 
 
-def probe_predict(train_x, train_y, test_x, seed: int = 0, grid=C_GRID) -> np.ndarray:
+def probe_predict(
+    train_x: FeatureInput,
+    train_y: ArrayLike,
+    test_x: FeatureInput,
+    seed: int = 0,
+    grid: Sequence[float] = C_GRID,
+) -> np.ndarray:
     """Fit the course's probe on the labeled features and predict the test features (labels of
     the kind given: indices or names)."""
     train_x = as_features(train_x, "train_x")
@@ -133,7 +158,9 @@ def probe_predict(train_x, train_y, test_x, seed: int = 0, grid=C_GRID) -> np.nd
     return fit_probe(train_x, train_y, grid, seed).predict(test_x)
 
 
-def knn_predict(train_x, train_y, test_x, k: int = 20, batch: int = 2048) -> np.ndarray:
+def knn_predict(
+    train_x: FeatureInput, train_y: ArrayLike, test_x: FeatureInput, k: int = 20, batch: int = 2048
+) -> np.ndarray:
     """Predict by a cosine-similarity-weighted vote of the k nearest labeled examples (labels of
     the kind given: indices or names)."""
     k = check_int(k, "k", 1, "pass a positive number of neighbours, e.g. k=20")
@@ -152,6 +179,6 @@ def knn_predict(train_x, train_y, test_x, k: int = 20, batch: int = 2048) -> np.
     return classes[torch.cat(predictions).numpy()]
 
 
-def dense_tensor(x) -> torch.Tensor:
+def dense_tensor(x: np.ndarray | sparse.spmatrix) -> torch.Tensor:
     """Return features (dense or sparse) as a dense float32 tensor."""
     return torch.as_tensor(x.toarray() if sparse.issparse(x) else x).float()

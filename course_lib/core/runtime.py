@@ -46,7 +46,9 @@ def mixed_precision(device: torch.device | None = None) -> str:
     return "bf16" if bf16_supported(device) else "no"
 
 
-def matmul_gflops(size: int = 1024, seconds: float = 1.0, dtype=torch.float32) -> float:
+def matmul_gflops(
+    size: int = 1024, seconds: float = 1.0, dtype: torch.dtype = torch.float32
+) -> float:
     """Measure this machine's matrix-multiply speed (GFLOP/s) with square `size` matrices."""
     a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     a @ b  # warm up

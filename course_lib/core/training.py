@@ -46,6 +46,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Self, TextIO
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -53,6 +55,7 @@ import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
 from IPython.display import display
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
@@ -69,6 +72,8 @@ SAVE_AT_THE_END = "pass a number of steps >= 1 (max_steps or more saves only at 
 EVAL_AT_THE_END = "pass 0 to evaluate only at the end"
 NO_CLIP = "pass None to train without clipping"
 NO_DECAY = "pass 0 for no weight decay"
+# what a loader yields: a tensor, a tuple/list of tensors or a dict of them
+Batch = torch.Tensor | Sequence[torch.Tensor] | dict[str, torch.Tensor]
 
 
 class CheckpointDamaged(RuntimeError):
@@ -165,7 +170,15 @@ class TrainConfig:
         return record
 
 
-def check_train_args(model, train_loader, loss_fn, config, eval_fn, optimizer, progress) -> None:
+def check_train_args(
+    model: object,
+    train_loader: object,
+    loss_fn: object,
+    config: object,
+    eval_fn: object,
+    optimizer: object,
+    progress: object,
+) -> None:
     """Raise BadInput at once for an argument of train() it cannot use."""
     if not isinstance(model, torch.nn.Module):
         raise bad_input("model", "a torch.nn.Module", model, "pass the model to train")
@@ -224,7 +237,7 @@ def default_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.opti
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def batch_size_of(batch) -> int:
+def batch_size_of(batch: Batch) -> int:
     """Return the number of examples in a batch (tensor, tuple/list or dict of tensors)."""
     if isinstance(batch, torch.Tensor):
         return batch.shape[0]
@@ -336,7 +349,7 @@ def decode_bytes(text: str) -> torch.Tensor:
     return torch.frombuffer(bytearray(base64.b64decode(text)), dtype=torch.uint8)
 
 
-def loader_generators(loader) -> list[torch.Generator]:
+def loader_generators(loader: Iterable) -> list[torch.Generator]:
     """Return the distinct torch.Generators a (prepared) loader shuffles with, in a fixed order."""
     base = getattr(loader, "base_dataloader", loader)
     parts = [loader, base, getattr(loader, "synchronized_generator", None)]
@@ -376,10 +389,10 @@ class BatchStream:
             self.loader.set_epoch(self.epoch)
         self.batches, self.index = iter(self.loader), 0
 
-    def __iter__(self):
+    def __iter__(self) -> Self:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Batch:
         """Return the next batch, starting a new epoch when this one is spent."""
         while True:
             if self.batches is None:
@@ -542,7 +555,7 @@ def remove_partials(run_dir: Path) -> None:
         print(f"removed {folder}: a checkpoint a stopped run did not finish writing")
 
 
-def lock_run(run_dir: Path):
+def lock_run(run_dir: Path) -> TextIO:
     """Hold run_dir/train.lock for this process (the system releases it when the process dies);
     raise BadInput naming the other process when it is taken."""
     handle = open(Path(run_dir) / LOCK_NAME, "a+")
@@ -569,7 +582,7 @@ def lock_run(run_dir: Path):
     return handle
 
 
-def unlock_run(handle) -> None:
+def unlock_run(handle: TextIO) -> None:
     """Release the run folder's lock."""
     fcntl.flock(handle, fcntl.LOCK_UN)
     handle.close()
@@ -610,7 +623,7 @@ def save_checkpoint(accelerator: Accelerator, config: TrainConfig, state: dict) 
 
 
 def load_checkpoint(
-    accelerator: Accelerator, config: TrainConfig, stream
+    accelerator: Accelerator, config: TrainConfig, stream: BatchStream
 ) -> tuple[int, dict, list]:
     """Resume from the newest intact checkpoint made with the same config; return (step,
     history, running). Start at step 0 without one; raise CheckpointDamaged if all are damaged."""
@@ -647,7 +660,7 @@ def load_checkpoint(
 
 
 def restore(
-    accelerator: Accelerator, config: TrainConfig, folder: Path, stream, state: dict
+    accelerator: Accelerator, config: TrainConfig, folder: Path, stream: BatchStream, state: dict
 ) -> tuple[dict, list]:
     """Load a checkpoint's weights, optimizer and scheduler; for an unfinished run also its
     best weights, data order and random states; return this process's (history, running)."""
@@ -673,7 +686,9 @@ def say(accelerator: Accelerator, message: str) -> None:
         print(message)
 
 
-def evaluate(model, eval_fn, step: int, history: dict) -> dict:
+def evaluate(
+    model: torch.nn.Module, eval_fn: Callable[[torch.nn.Module], object], step: int, history: dict
+) -> dict:
     """Run eval_fn in eval mode without gradients and record its metrics."""
     model.eval()
     with torch.no_grad():
@@ -705,7 +720,9 @@ def better(metric: str, new: float, old: float | None) -> bool:
     return new < old if "loss" in metric else new > old
 
 
-def track_best(model, accelerator, config: TrainConfig, step: int, history: dict) -> bool:
+def track_best(
+    model: torch.nn.Module, accelerator: Accelerator, config: TrainConfig, step: int, history: dict
+) -> bool:
     """Save the weights when the selected metric improved; return True when it is time to stop."""
     metric, latest = config.select_best, history["eval"][-1]
     if metric not in latest:
@@ -728,7 +745,7 @@ def save_weights(model: torch.nn.Module, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def check_loss(loss, step: int) -> None:
+def check_loss(loss: object, step: int) -> None:
     """Raise for a loss_fn result that is not a finite scalar tensor."""
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         raise bad_input(
@@ -743,7 +760,7 @@ def check_loss(loss, step: int) -> None:
 
 def train(
     model: torch.nn.Module,
-    train_loader,
+    train_loader: DataLoader,
     loss_fn: Callable,
     config: TrainConfig,
     eval_fn: Callable | None = None,
@@ -771,7 +788,14 @@ def train(
             unlock_run(lock)
 
 
-def run(accelerator, parts, loss_fn, config: TrainConfig, eval_fn, progress: bool) -> dict:
+def run(
+    accelerator: Accelerator,
+    parts: tuple,
+    loss_fn: Callable,
+    config: TrainConfig,
+    eval_fn: Callable | None,
+    progress: bool,
+) -> dict:
     """The loop of train(), on prepared (model, optimizer, loader, scheduler)."""
     state = RunState(accelerator, parts, config)
     if state.step >= config.max_steps or state.history.get("stopped_early"):
@@ -914,13 +938,13 @@ class StopSignals:
     def __init__(self) -> None:
         self.requested, self.previous = None, {}
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
             for number in (signal.SIGINT, signal.SIGTERM):
                 self.previous[number] = signal.signal(number, self.handler)
         return self
 
-    def handler(self, signum, frame) -> None:
+    def handler(self, signum: int, frame: FrameType | None) -> None:
         """Remember the first signal; raise at the second."""
         if self.requested is not None:
             raise KeyboardInterrupt(f"signal {signum}, twice")
@@ -931,7 +955,7 @@ class StopSignals:
         if self.requested is not None:
             raise KeyboardInterrupt(f"signal {self.requested}")
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for number, handler in self.previous.items():
             signal.signal(number, handler)
 

@@ -103,7 +103,9 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     return float(np.mean(sig_a == sig_b))
 
 
-def candidate_probability(similarity: float | np.ndarray, bands: int, rows: int):
+def candidate_probability(
+    similarity: float | np.ndarray, bands: int, rows: int
+) -> float | np.ndarray:
     """Chance that two texts of this Jaccard similarity share at least one LSH band: 1-(1-s^r)^b."""
     return 1.0 - (1.0 - np.asarray(similarity) ** rows) ** bands
 

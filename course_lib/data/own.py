@@ -12,10 +12,14 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from course_lib.core.validate import bad_input, check_texts
+
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 SUFFIXES = (".txt", ".jsonl", ".csv")
 EXPECTED = (
@@ -23,7 +27,7 @@ EXPECTED = (
 )
 
 
-def load_texts(source, field: str = "text") -> list[str]:
+def load_texts(source: object, field: str = "text") -> list[str]:
     """Return the texts of `source`: a list/tuple/array of strings, a datasets.Dataset (column
     `field`), or a .txt (one text per line, blank lines skipped), .jsonl or .csv file."""
     if is_dataset(source):
@@ -39,7 +43,7 @@ def load_texts(source, field: str = "text") -> list[str]:
 
 
 def load_labeled(
-    source, text_field: str = "text", label_field: str = "label"
+    source: object, text_field: str = "text", label_field: str = "label"
 ) -> tuple[list[str], list]:
     """Return (texts, labels) of `source`: a (texts, labels) pair, a datasets.Dataset or a .jsonl
     or .csv file with columns `text_field` and `label_field`; checks lengths, no missing label
@@ -82,7 +86,7 @@ def load_labeled(
     return texts, labels
 
 
-def encode_labels(labels) -> tuple[np.ndarray, list[str]]:
+def encode_labels(labels: object) -> tuple[np.ndarray, list[str]]:
     """Return (class ids 0..k-1 as an int array, class names as strings) of any hashable labels
     (ints or strings), classes in sorted order; refuses missing labels and fewer than 2 classes."""
     if isinstance(labels, str | bytes) or not hasattr(labels, "__iter__"):
@@ -116,12 +120,12 @@ def encode_labels(labels) -> tuple[np.ndarray, list[str]]:
     return np.array([index[x] for x in labels], dtype=np.int64), [str(c) for c in classes]
 
 
-def is_dataset(source) -> bool:
+def is_dataset(source: object) -> bool:
     """True for a `datasets.Dataset` (checked without importing `datasets`)."""
     return type(source).__module__.startswith("datasets") and hasattr(source, "column_names")
 
 
-def column(dataset, name: str, argument: str, strings: bool = True) -> list:
+def column(dataset: "Dataset", name: str, argument: str, strings: bool = True) -> list:
     """Return one column of a datasets.Dataset as a list (strings checked when `strings`)."""
     if name not in dataset.column_names:
         raise bad_input(
@@ -134,7 +138,7 @@ def column(dataset, name: str, argument: str, strings: bool = True) -> list:
     return check_texts(values, f"source[{name!r}]") if strings else values
 
 
-def as_path(source) -> Path | None:
+def as_path(source: object) -> Path | None:
     """Return `source` as the path of an existing file of a supported kind; None when `source`
     is not a str or path at all; BadInput for a str or path that cannot be read."""
     if not isinstance(source, str | os.PathLike):
@@ -207,7 +211,7 @@ def read_csv(path: Path) -> list[tuple[int, dict]]:
         return [(n, row) for n, row in enumerate(csv.DictReader(handle), start=2)]
 
 
-def row_value(row: dict, key: str, argument: str, path: Path, n: int):
+def row_value(row: dict, key: str, argument: str, path: Path, n: int) -> object:
     """Return row[key], or BadInput naming the file, the line and the keys it has."""
     if key not in row or row[key] is None:
         raise bad_input(
@@ -219,7 +223,7 @@ def row_value(row: dict, key: str, argument: str, path: Path, n: int):
     return row[key]
 
 
-def is_missing(label) -> bool:
+def is_missing(label: object) -> bool:
     """True for a label that is absent: None, NaN or an empty string."""
     if label is None or (isinstance(label, str) and not label.strip()):
         return True

@@ -24,7 +24,7 @@ def extreme_views() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     return {"collapsed": (same, same.clone()), "perfect": (perfect, perfect.clone())}
 
 
-def check_extreme_losses(answer) -> bool:
+def check_extreme_losses(answer: object) -> bool:
     """Check (collapsed, perfect): NT-Xent of the two extreme encoders at N=4, temperature 0.5."""
     if not_done(answer):
         return todo("set `my_losses = (collapsed, perfect)`: two numbers, in nats")
@@ -54,7 +54,7 @@ def check_extreme_losses(answer) -> bool:
     )
 
 
-def check_positive_indices(answer) -> bool:
+def check_positive_indices(answer: object) -> bool:
     """Check the list of partner indices for N = 4 images (8 views: z1 rows 0-3, z2 rows 4-7)."""
     if not_done(answer):
         return todo("for N = 4, list for each view 0..7 the index of its partner view")
@@ -101,7 +101,7 @@ def tiny_loss_variants() -> dict[str, float]:
     }
 
 
-def check_tiny_nt_xent(value) -> bool:
+def check_tiny_nt_xent(value: object) -> bool:
     """Check the NT-Xent loss the learner computed by hand for TINY_Z1, TINY_Z2 at T = 0.5."""
     if not_done(value):
         return todo("compute NT-Xent for TINY_Z1, TINY_Z2 at temperature 0.5 step by step")

@@ -1,7 +1,10 @@
 """Notebook 08's exercises: macro-F1 by hand, the early-stopping step read off curves, and the
 most confused pair of classes in a confusion matrix."""
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import confusion_matrix, f1_score
 
 from course_lib.core.metrics import classification_scores
@@ -18,7 +21,7 @@ def macro_f1_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
     return [(y_true, y_pred, 4), (skewed_true, skewed_pred, 3)]
 
 
-def check_macro_f1(fn) -> bool:
+def check_macro_f1(fn: Callable[..., object] | None) -> bool:
     """Check fn(y_true, y_pred, n_classes) -> macro-F1 (F1 per class, then the plain mean)."""
     if not_done(fn):
         return todo("write `macro_f1(y_true, y_pred, n_classes)`: F1 of each class, then the mean")
@@ -59,7 +62,7 @@ def exercise_curves() -> dict[str, list[float]]:
     return {"step": steps, "train_loss": train, "val_loss": val}
 
 
-def check_early_stopping(answer, patience: int = 3) -> bool:
+def check_early_stopping(answer: object, patience: int = 3) -> bool:
     """Check (best_step, stop_step): the step whose weights are kept, and the step at which a loop
     with `patience` evaluations without improvement stops."""
     if not_done(answer):
@@ -85,7 +88,7 @@ def check_early_stopping(answer, patience: int = 3) -> bool:
     return feedback(True, f"keep step {best}'s weights; the loop stops at step {stop}")
 
 
-def most_confused_pair(y_true, y_pred, n_classes: int) -> tuple[int, int]:
+def most_confused_pair(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple[int, int]:
     """Return (true class, predicted class) of the largest off-diagonal count."""
     matrix = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
     np.fill_diagonal(matrix, -1)
@@ -93,7 +96,9 @@ def most_confused_pair(y_true, y_pred, n_classes: int) -> tuple[int, int]:
     return int(true), int(predicted)
 
 
-def check_most_confused(answer, y_true, y_pred, class_names) -> bool:
+def check_most_confused(
+    answer: object, y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str]
+) -> bool:
     """Check (true name, predicted name): the mistake the model makes most often (raw counts)."""
     if not_done(answer):
         return todo("give (true class name, predicted class name) of the most frequent mistake")

@@ -2,6 +2,7 @@
 a curve on log-x, and model selection that never touches the test set."""
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,7 +19,7 @@ def precision_recall(matrix: np.ndarray, k: int) -> tuple[float, float]:
     return matrix[k, k] / matrix[:, k].sum(), matrix[k, k] / matrix[k, :].sum()
 
 
-def check_precision_recall(answer) -> bool:
+def check_precision_recall(answer: object) -> bool:
     """Check (precision, recall) of class 1 in CONFUSION."""
     precision, recall = precision_recall(CONFUSION, CLASS)
     return run_checks(
@@ -50,7 +51,7 @@ CASES = (
 )
 
 
-def check_labels_needed(answer) -> bool:
+def check_labels_needed(answer: Callable[..., object] | None) -> bool:
     """Check my_labels_needed(points, target) -> labels against the course's log-x rule."""
     if not_done(answer):
         return todo("define `my_labels_needed(points, target)` returning a number of labels")
@@ -84,7 +85,7 @@ PROCEDURES = {
 HONEST = {"a", "d"}
 
 
-def check_selection(answer) -> bool:
+def check_selection(answer: object) -> bool:
     """Check the set of procedures that never use the test set to choose anything."""
     return run_checks(
         answer,

@@ -25,7 +25,7 @@ def measured_shares(mask_prob: float, seed: int = 0) -> dict[str, float]:
     }
 
 
-def check_mask_shares(answer, mask_prob: float = 0.3) -> bool:
+def check_mask_shares(answer: object, mask_prob: float = 0.3) -> bool:
     """Check the predicted shares of all ordinary tokens that become [MASK], a random token, or
     stay unchanged but are predicted, at `mask_prob` with the 80/10/10 rule."""
     keys = ("mask", "random", "unchanged")
@@ -59,7 +59,7 @@ def check_mask_shares(answer, mask_prob: float = 0.3) -> bool:
     return feedback(False, f"split the {mask_prob:.0%} picked tokens 80/10/10 (measured: {seen})")
 
 
-def check_perplexity(answer, loss: float = 4.2) -> bool:
+def check_perplexity(answer: object, loss: float = 4.2) -> bool:
     """Check the perplexity for a mean cross-entropy of `loss` nats."""
     if not_done(answer):
         return todo(f"perplexity = exp(loss in nats); compute it for a loss of {loss}")

@@ -1,5 +1,7 @@
 """Notebook 09's exercises: recall@k by hand, cosine top-k, and the in-batch positive of SimCSE."""
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -21,7 +23,7 @@ VECTORS = np.array([[1.0, 0.0], [10.0, 10.0], [0.9, 0.1], [0.0, 3.0], [-1.0, 0.0
 QUERY = np.array([1.0, 0.05])
 
 
-def call(fn, *args):
+def call(fn: Callable[..., object], *args: object) -> object:
     """Return fn(*args), or the exception it raised (the learner's code failing is feedback)."""
     try:
         return fn(*args)
@@ -29,7 +31,7 @@ def call(fn, *args):
         return error
 
 
-def check_recall_at_k(fn) -> bool:
+def check_recall_at_k(fn: Callable[..., object] | None) -> bool:
     """Check my_recall_at_k(scores, k): the share of queries whose item i is among the k best."""
     if not_done(fn):
         return todo("define `my_recall_at_k(scores, k)`; query i's relevant item is column i")
@@ -50,7 +52,7 @@ def check_recall_at_k(fn) -> bool:
     return feedback(True, "recall@1 0.50, @2 0.50, @3 0.75, @4 1.00: ranks 1, 3, 1, 4")
 
 
-def check_cosine_top_k(fn) -> bool:
+def check_cosine_top_k(fn: Callable[..., object] | None) -> bool:
     """Check my_top_k(query, vectors, k): positions of the k most cosine-similar rows, best first."""
     if not_done(fn):
         return todo("define `my_top_k(query, vectors, k)` returning k row positions, best first")
@@ -76,7 +78,7 @@ def check_cosine_top_k(fn) -> bool:
     return feedback(False, f"expected rows {want}, got {got}")
 
 
-def check_in_batch_positive(fn) -> bool:
+def check_in_batch_positive(fn: Callable[..., object] | None) -> bool:
     """Check my_positive_index(n): for the 2N rows [z1; z2] of a SimCSE batch, each row's partner."""
     if not_done(fn):
         return todo("define `my_positive_index(n)` returning 2n partner row indices")

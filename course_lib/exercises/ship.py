@@ -1,6 +1,8 @@
 """Notebook 10's exercises: a latency percentile by hand, a parity check of an exported model,
 and the MMD^2 statistic of the drift test."""
 
+from collections.abc import Callable
+
 import numpy as np
 
 from course_lib.exercises import feedback, not_done, todo
@@ -17,7 +19,7 @@ X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
 Y = np.array([[2.0, 0.0], [3.0, 1.0], [2.5, 0.5], [2.0, 1.0]])
 
 
-def call(fn, *args):
+def call(fn: Callable[..., object], *args: object) -> object:
     """Return fn(*args), or the exception it raised (the learner's code failing is feedback)."""
     try:
         return fn(*args)
@@ -25,7 +27,7 @@ def call(fn, *args):
         return error
 
 
-def check_p95(fn) -> bool:
+def check_p95(fn: Callable[..., object] | None) -> bool:
     """Check my_p95(latencies): the 95th percentile of request latencies."""
     if not_done(fn):
         return todo("define `my_p95(latencies)`: sort them and read 95% of the way up")
@@ -50,7 +52,7 @@ def check_p95(fn) -> bool:
     return feedback(False, f"expected {linear:.2f} (np.percentile's) or {nearest:.1f}, got {got}")
 
 
-def check_parity(fn) -> bool:
+def check_parity(fn: Callable[..., object] | None) -> bool:
     """Check my_parity(eager, exported): (max |logit difference|, share of equal predictions)."""
     if not_done(fn):
         return todo("define `my_parity(eager, exported)` returning (max_abs_diff, agreement)")
@@ -78,7 +80,7 @@ def check_parity(fn) -> bool:
     return feedback(True, "3e-04 apart at worst, yet the second row's prediction flips: check both")
 
 
-def check_mmd2(fn) -> bool:
+def check_mmd2(fn: Callable[..., object] | None) -> bool:
     """Check my_mmd2(x, y, bandwidth): the unbiased squared MMD with a Gaussian kernel."""
     if not_done(fn):
         return todo("define `my_mmd2(x, y, bandwidth)` with k(a, b) = exp(-|a-b|^2 / (2 s^2))")
@@ -100,7 +102,7 @@ def check_mmd2(fn) -> bool:
 def biased_mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
     """The biased MMD^2 (kernel means including each point with itself): a typical slip."""
 
-    def k(a, b):
+    def k(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         d = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
         return np.exp(-d / (2 * bandwidth**2))
 

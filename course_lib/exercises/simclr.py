@@ -1,5 +1,7 @@
 """Notebook 06's exercises: a nearest-neighbour classifier on features, choosing augmentations."""
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -19,7 +21,7 @@ def exercise_features(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.
     return bank, labels, queries
 
 
-def check_nearest_neighbour(fn) -> bool:
+def check_nearest_neighbour(fn: Callable[..., object] | None) -> bool:
     """Check fn(bank, bank_labels, queries) -> the label of each query's most cosine-similar row."""
     if not_done(fn):
         return todo("write `nearest_label(bank, bank_labels, queries)` using cosine similarity")
@@ -57,7 +59,7 @@ AUGMENTATION_CHOICES = {
 HARMFUL = {"a", "d"}
 
 
-def check_harmful_augmentations(answer) -> bool:
+def check_harmful_augmentations(answer: object) -> bool:
     """Check the set of augmentations that would teach a Fashion-MNIST model the wrong thing."""
     if not_done(answer):
         return todo("give the set of letters (a-e) of augmentations that would hurt here")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 
 from course_lib.exercises import (
     contrastive,
@@ -80,7 +81,9 @@ def tiny_nt_xent_by_hand() -> float:
     return -logits.log_softmax(dim=1)[torch.arange(4), partners].mean().item()
 
 
-def my_nearest_label(bank: torch.Tensor, bank_labels: torch.Tensor, queries: torch.Tensor):
+def my_nearest_label(
+    bank: torch.Tensor, bank_labels: torch.Tensor, queries: torch.Tensor
+) -> torch.Tensor:
     """Label of each query's most cosine-similar bank row: normalise, matmul, argmax."""
     sim = F.normalize(queries, dim=1) @ F.normalize(bank, dim=1).T
     return bank_labels[sim.argmax(dim=1)]
@@ -115,7 +118,9 @@ def early_stopping_answer() -> tuple[int, int]:
     return curves["step"][best], curves["step"][best + 3]
 
 
-def most_confused_answer(y_true, y_pred, class_names: list[str]) -> tuple[str, str]:
+def most_confused_answer(
+    y_true: ArrayLike, y_pred: ArrayLike, class_names: list[str]
+) -> tuple[str, str]:
     """The largest off-diagonal count of the confusion matrix (rows true, columns predicted)."""
     true, predicted = few_labels_images.most_confused_pair(y_true, y_pred, len(class_names))
     return class_names[true], class_names[predicted]

@@ -1,5 +1,7 @@
 """Notebook 01's exercises: Jaccard similarity by hand, and choosing LSH bands for a threshold."""
 
+from collections.abc import Callable
+
 from course_lib.data.cleaning import candidate_probability, jaccard, shingles
 from course_lib.exercises import feedback, not_done, todo
 
@@ -9,7 +11,7 @@ PAIR = (
 )
 
 
-def check_jaccard(answer) -> bool:
+def check_jaccard(answer: Callable[..., object] | None) -> bool:
     """Check a function jaccard(a, b) -> float against the course's version on several set pairs."""
     if not_done(answer):
         return todo("define `my_jaccard(a, b)` returning |a & b| / |a | b| and pass the function")
@@ -48,7 +50,7 @@ def check_jaccard(answer) -> bool:
 BAND_GOAL = (0.55, 0.95, 0.25, 0.15)  # Jaccard 0.55: caught >= 95%; Jaccard 0.25: <= 15%
 
 
-def check_bands(answer) -> bool:
+def check_bands(answer: object) -> bool:
     """Check (bands, rows) with bands*rows == 128 for a looser detector: Jaccard 0.55 pairs caught
     at least 95% of the time, Jaccard 0.25 pairs at most 15%."""
     if not_done(answer):

@@ -1,6 +1,7 @@
 """Notebook 02's exercises: BPE merges by hand, the most frequent pair, patch tokens."""
 
 from collections import Counter
+from collections.abc import Callable
 
 from course_lib.exercises import feedback, not_done, todo
 from course_lib.text.bpe import BPETokenizer, chunks
@@ -12,7 +13,7 @@ def most_frequent_pair_reference(ids: list[int]) -> tuple[int, int]:
     return max(counts, key=counts.get)
 
 
-def check_most_frequent_pair(answer) -> bool:
+def check_most_frequent_pair(answer: Callable[..., object] | None) -> bool:
     """Check a function most_frequent_pair(ids) -> (a, b)."""
     if not_done(answer):
         return todo("define `my_most_frequent_pair(ids)` returning the commonest adjacent pair")
@@ -34,7 +35,7 @@ def check_most_frequent_pair(answer) -> bool:
     return feedback(True, "correct")
 
 
-def check_patch_count(answer, image_size: int = 28, patch_size: int = 4) -> bool:
+def check_patch_count(answer: object, image_size: int = 28, patch_size: int = 4) -> bool:
     """Check the number of patch tokens of a square image."""
     if not_done(answer):
         return todo(
@@ -68,7 +69,7 @@ def first_merges(texts: list[str], n: int = 3) -> list[str]:
     return [tokenizer.vocab[256 + k].decode("utf-8") for k in range(n)]
 
 
-def check_first_merges(answer) -> bool:
+def check_first_merges(answer: object) -> bool:
     """Check the first three tokens BPE learns on HAND_CORPUS, predicted by hand."""
     if not_done(answer):
         return todo(f"list the first 3 tokens BPE learns on {HAND_CORPUS!r}, e.g. ['ab', ...]")

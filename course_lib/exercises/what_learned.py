@@ -1,5 +1,7 @@
 """Notebook 04's exercises: top-k accuracy and cosine similarity by hand."""
 
+from collections.abc import Callable
+
 import torch
 
 from course_lib.exercises import feedback, not_done, todo
@@ -11,7 +13,7 @@ def reference_top_k(logits: torch.Tensor, targets: torch.Tensor, k: int) -> floa
     return (top == targets.unsqueeze(1)).any(dim=1).float().mean().item()
 
 
-def check_top_k(answer) -> bool:
+def check_top_k(answer: Callable[..., object] | None) -> bool:
     """Check my_top_k(logits, targets, k) -> float on random and hand-made cases."""
     if not_done(answer):
         return todo("define `my_top_k(logits, targets, k)` returning a share between 0 and 1")
@@ -38,7 +40,7 @@ def check_top_k(answer) -> bool:
     return feedback(True, "correct")
 
 
-def check_cosine(answer) -> bool:
+def check_cosine(answer: Callable[..., object] | None) -> bool:
     """Check my_cosine(a, b) -> float."""
     if not_done(answer):
         return todo("define `my_cosine(a, b)` = a . b / (|a| |b|)")

@@ -12,6 +12,7 @@ stack trace. Run it with `python -m course_lib.serve.app` (or `make serve`).
 
 import argparse
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -136,7 +137,9 @@ def create_app(folder: Path, threads: int = 1) -> FastAPI:
     app = FastAPI(title="SSL course classifiers", version="1.0")
 
     @app.middleware("http")
-    async def measure(request: Request, call_next):
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         start = time.perf_counter()
         try:
             response = await call_next(request)
@@ -148,7 +151,7 @@ def create_app(folder: Path, threads: int = 1) -> FastAPI:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, error: RequestValidationError):
+    async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
         expected = EXPECTED.get(request.url.path, "a JSON body")
         body = {"error": f"expected {expected}", "details": validation_message(error)}
         return JSONResponse(body, status_code=422)

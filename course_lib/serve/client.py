@@ -25,7 +25,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(folder: Path, port: int | None = None, timeout: float = 120.0):
+def start_server(
+    folder: Path, port: int | None = None, timeout: float = 120.0
+) -> tuple[subprocess.Popen[str], str]:
     """Start `python -m course_lib.serve.app` on the models of `folder`; return (process, url)
     once /health answers (RuntimeError with the server's output if it never does)."""
     port = port or free_port()

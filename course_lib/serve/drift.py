@@ -14,14 +14,19 @@ like the reference the false-alarm rate stays at or below alpha.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import chi2_contingency
 
 from course_lib.core.validate import bad_input, check_int, check_number, check_tensor
 
+if TYPE_CHECKING:
+    import torch
 
-def as_matrix(x, name: str) -> np.ndarray:
+
+def as_matrix(x: "np.ndarray | torch.Tensor", name: str) -> np.ndarray:
     """Return `x` as a float64 (n, d) array with n >= 2; BadInput otherwise."""
     check_tensor(x, name)
     x = np.asarray(x, dtype=np.float64)
@@ -55,7 +60,9 @@ def mmd2_from_kernel(k: np.ndarray, n: int) -> float:
     return float(xx + yy - 2 * kxy.mean())
 
 
-def mmd2(x, y, bandwidth: float | None = None) -> float:
+def mmd2(
+    x: "np.ndarray | torch.Tensor", y: "np.ndarray | torch.Tensor", bandwidth: float | None = None
+) -> float:
     """Return the unbiased squared MMD between samples x and y with a Gaussian kernel
     exp(-|a - b|^2 / (2 bandwidth^2)) (bandwidth: the median heuristic when None)."""
     x, y = as_matrix(x, "x"), as_matrix(y, "y")
@@ -65,7 +72,13 @@ def mmd2(x, y, bandwidth: float | None = None) -> float:
     return mmd2_from_kernel(np.exp(-squared_distances(z, z) / (2 * bandwidth**2)), len(x))
 
 
-def mmd_test(x, y, permutations: int = 200, seed: int = 0, bandwidth: float | None = None):
+def mmd_test(
+    x: "np.ndarray | torch.Tensor",
+    y: "np.ndarray | torch.Tensor",
+    permutations: int = 200,
+    seed: int = 0,
+    bandwidth: float | None = None,
+) -> tuple[float, float]:
     """Return (MMD^2, p-value): the share of random relabellings of the pooled rows whose MMD^2
     is at least the observed one ((count + 1) / (permutations + 1))."""
     x, y = as_matrix(x, "x"), as_matrix(y, "y")
@@ -82,7 +95,9 @@ def mmd_test(x, y, permutations: int = 200, seed: int = 0, bandwidth: float | No
     return observed, (count + 1) / (permutations + 1)
 
 
-def class_shift_test(reference_classes, window_classes, n_classes: int) -> tuple[float, float]:
+def class_shift_test(
+    reference_classes: ArrayLike, window_classes: ArrayLike, n_classes: int
+) -> tuple[float, float]:
     """Return (chi-square statistic, p-value) of the test that both sets of predicted classes
     come from one distribution (classes seen in neither are left out)."""
     check_int(n_classes, "n_classes", 2)
@@ -113,7 +128,7 @@ class DriftDetector:
         self.reference = as_matrix(self.reference, "reference")
         check_number(self.alpha, "alpha", 0, 1, open_low=True, open_high=True)
 
-    def check(self, window) -> dict:
+    def check(self, window: "np.ndarray | torch.Tensor") -> dict:
         """Return the window's MMD^2, both p-values and whether it raises an alarm."""
         window = as_matrix(window, "window")
         if window.shape[1] != self.reference.shape[1]:

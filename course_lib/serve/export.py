@@ -12,7 +12,7 @@ predictions. Speed: latency p50/p95 at batch 1 and throughput at batch 32, warm-
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,7 +73,9 @@ def image_dims() -> tuple[dict, ...]:
     return ({0: torch.export.Dim("batch", min=1, max=MAX_BATCH)},)
 
 
-def example_inputs(kind: str, batch: int = EXPORT_BATCH, length: int = EXPORT_LENGTH, seed=0):
+def example_inputs(
+    kind: str, batch: int = EXPORT_BATCH, length: int = EXPORT_LENGTH, seed: int = 0
+) -> torch.Tensor:
     """Return a random input of the served kind ('text': ids 5..7999, 'image': uint8 28x28)."""
     generator = torch.Generator().manual_seed(seed)
     if kind == "text":
@@ -83,14 +85,18 @@ def example_inputs(kind: str, batch: int = EXPORT_BATCH, length: int = EXPORT_LE
     raise bad_input("kind", "'text' or 'image'", kind, "pick one of those")
 
 
-def export_program(module: nn.Module, example: torch.Tensor, dims, path: Path) -> Path:
+def export_program(
+    module: nn.Module, example: torch.Tensor, dims: tuple[dict, ...], path: Path
+) -> Path:
     """torch.export the module with dynamic shapes and save the ExportedProgram (.pt2)."""
     program = torch.export.export(module.eval(), (example,), dynamic_shapes=dims)
     torch.export.save(program, path)
     return Path(path)
 
 
-def export_onnx(module: nn.Module, example: torch.Tensor, dims, path: Path) -> Path:
+def export_onnx(
+    module: nn.Module, example: torch.Tensor, dims: tuple[dict, ...], path: Path
+) -> Path:
     """Export to ONNX with the dynamo exporter (dynamic shapes), weights inside the file."""
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # torchvision ops it cannot find
     torch.onnx.export(
@@ -151,7 +157,11 @@ def torch_runner(module: nn.Module) -> Runner:
 
 
 def export_all(
-    module: nn.Module, kind: str, folder: Path, max_length: int = 128, formats=FORMATS
+    module: nn.Module,
+    kind: str,
+    folder: Path,
+    max_length: int = 128,
+    formats: Sequence[str] = FORMATS,
 ) -> dict:
     """Export a TextLogits/ImageLogits module to `formats` (.pt2, .onnx, TorchScript) under
     `folder`; return {format: path, or why it failed}."""

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from course_lib.core.finetune import fit_classifier
 from course_lib.core.paths import DATA_DIR, artifact_dir
-from course_lib.core.profiles import get_profile
+from course_lib.core.profiles import Profile, get_profile
 from course_lib.core.validate import bad_input
 from course_lib.serve.export import FORMATS, ImageLogits, TextLogits, export_all
 from course_lib.text.classify import SequenceClassifier, token_ids
@@ -37,7 +37,9 @@ N_LABELS = 100
 BERT_DIR = DATA_DIR / "reference" / "bert_mlm"  # the same start on every machine
 
 
-def text_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
+def text_classifier(
+    profile: Profile, n_labels: int = N_LABELS, seed: int = 0
+) -> tuple[SequenceClassifier, PreTrainedTokenizerBase, list[str], str]:
     """Return (fine-tuned SequenceClassifier, tokenizer, class names, source) for Wikipedia
     topics from `n_labels` stratified labeled documents, on the committed reference BERT."""
     folder, source = BERT_DIR, "data/reference/bert_mlm"
@@ -51,7 +53,9 @@ def text_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
     return model, tokenizer, task.names, source
 
 
-def image_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
+def image_classifier(
+    profile: Profile, n_labels: int = N_LABELS, seed: int = 0
+) -> tuple[ImageClassifier, list[str], str]:
     """Return (fine-tuned ImageClassifier, class names, source) for Fashion-MNIST from
     `n_labels` stratified labeled images, the committed reference SimCLR encoder as its start."""
     pretrained, source = load_model(SIMCLR_DIR), "data/reference/simclr_fmnist"
@@ -73,7 +77,7 @@ def image_classifier(profile, n_labels: int = N_LABELS, seed: int = 0):
 
 def package(
     text: SequenceClassifier,
-    tokenizer,
+    tokenizer: PreTrainedTokenizerBase,
     text_names: list[str],
     image: ImageClassifier,
     image_names: list[str],
@@ -102,7 +106,9 @@ def package(
     return folder
 
 
-def build(profile=None, folder: Path | None = None, n_labels: int = N_LABELS) -> Path:
+def build(
+    profile: Profile | None = None, folder: Path | None = None, n_labels: int = N_LABELS
+) -> Path:
     """Return a folder with both models fine-tuned on `n_labels` labels and exported; reuse it
     when its manifest exists (delete the folder to rebuild)."""
     profile = profile or get_profile()
@@ -131,7 +137,9 @@ def exported(folder: Path, kind: str) -> dict:
     return {f: Path(folder) / v if (Path(folder) / v).is_file() else v for f, v in files.items()}
 
 
-def encode_texts(tokenizer, texts: list[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
+def encode_texts(
+    tokenizer: PreTrainedTokenizerBase, texts: list[str], max_tokens: int = MAX_TOKENS
+) -> np.ndarray:
     """Return int64 token ids (n, length) padded to the longest text (at least 2 tokens), as the
     classifiers were trained on them: no special tokens, truncated to `max_tokens`."""
     encoded = tokenizer(

@@ -2,6 +2,7 @@
 scores window by window, and a dashboard of latency and drift over time."""
 
 import time
+from collections.abc import Sequence
 
 import httpx
 import matplotlib.pyplot as plt
@@ -14,12 +15,17 @@ SHIFTS = ("inverted", "rotated", "noisy")
 KEYS = {"/classify/text": "texts", "/classify/image": "images"}
 
 
-def as_payload(item) -> object:
+def as_payload(item: str | np.ndarray) -> object:
     """Return one text or image as JSON-ready (images as nested lists of ints)."""
     return item.tolist() if hasattr(item, "tolist") else item
 
 
-def classify(url: str, path: str, items, batch_size: int = 1) -> tuple[np.ndarray, list[float]]:
+def classify(
+    url: str,
+    path: str,
+    items: Sequence[str] | Sequence[np.ndarray] | np.ndarray,
+    batch_size: int = 1,
+) -> tuple[np.ndarray, list[float]]:
     """Send `items` to the service `batch_size` per request, in order; return the probabilities
     (n, classes) and each request's latency in seconds (RuntimeError on any non-200 answer)."""
     key = KEYS[check_choice(path, "path", list(KEYS))]

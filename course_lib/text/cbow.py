@@ -4,13 +4,14 @@ The simplest masked-word pretext task: no order, no attention, just a bag of con
 """
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from course_lib.core.checkpoints import WEIGHTS_NAME, load_weights, save_weights, write_training
 from course_lib.core.model_card import WIKIPEDIA, cbow_card
@@ -21,7 +22,7 @@ from course_lib.core.paths import (
     reproduce_command,
     run_folder,
 )
-from course_lib.core.profiles import get_profile
+from course_lib.core.profiles import Profile, get_profile
 from course_lib.core.training import TrainConfig, save_curve, train
 from course_lib.core.validate import check_int, check_number
 from course_lib.data.corpus import HELDOUT_FRACTION
@@ -38,7 +39,9 @@ from course_lib.text.lm_data import (
 class CBOW(nn.Module):
     """Token embeddings, averaged over a window around each position, then a linear output layer."""
 
-    def __init__(self, vocab_size: int, dim: int, window: int = 5, special_ids=()) -> None:
+    def __init__(
+        self, vocab_size: int, dim: int, window: int = 5, special_ids: Iterable[int] = ()
+    ) -> None:
         super().__init__()
         if window < 1:
             raise ValueError(f"window must be at least 1, got {window}")
@@ -93,8 +96,8 @@ def heldout_loss(model: CBOW, blocks: torch.Tensor, chunk: int = 32) -> float:
 
 
 def pretrain(
-    profile,
-    run_dir,
+    profile: Profile,
+    run_dir: str | Path,
     steps: int,
     batch_size: int = 32,
     lr: float = 1e-2,
@@ -104,13 +107,13 @@ def pretrain(
     window: int = 5,
     *,
     texts: list[str] | None = None,
-    tokenizer=None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
     dim: int | None = None,
     vocab_size: int | None = None,
     seq_len: int | None = None,
     heldout_fraction: float = HELDOUT_FRACTION,
     data_description: str = WIKIPEDIA,
-):
+) -> tuple[CBOW, PreTrainedTokenizerBase, dict, dict[str, torch.Tensor]]:
     """Pretrain CBOW vectors with the course's loop, keeping the weights with the lowest held-out
     loss (stops after 2 evaluations without improvement); return (model, tokenizer, history, data).
 
@@ -154,7 +157,7 @@ def pretrain(
     loader = DataLoader(data["train"], batch_size=batch_size, shuffle=True)
     heldout = data["heldout"][: 8 * batch_size]
 
-    def evaluate(m) -> dict[str, float]:
+    def evaluate(m: nn.Module) -> dict[str, float]:
         return {"heldout_loss": heldout_loss(m, heldout)}
 
     history = train(model, loader, lambda m, b: cbow_loss(m, b, target_prob), config, evaluate)
@@ -183,7 +186,9 @@ def training_record(model: CBOW, data: dict, settings: dict) -> dict:
     }
 
 
-def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) -> dict:
+def save_vectors(
+    folder: str | Path, model: CBOW, tokenizer: PreTrainedTokenizerBase, history: dict, record: dict
+) -> dict:
     """Save CBOW weights (safetensors), its tokenizer, training.json, the curve and a model card."""
 
     folder = Path(folder)
@@ -205,7 +210,7 @@ def save_vectors(folder, model: CBOW, tokenizer, history: dict, record: dict) ->
     return record
 
 
-def load_vectors(folder) -> tuple[torch.Tensor, object]:
+def load_vectors(folder: str | Path) -> tuple[torch.Tensor, object]:
     """Return (word vectors, tokenizer) of a saved CBOW run: each token's input vector (as a
     neighbour) next to its output vector (as the hidden word), concatenated
     (GloVe adds its two tables, W + C; keeping both side by side loses nothing)."""
@@ -236,7 +241,7 @@ REFERENCE_COMMAND = (
 )
 
 
-def pretrained_folder(profile) -> tuple[Path, str]:
+def pretrained_folder(profile: Profile) -> tuple[Path, str]:
     """Pick CBOW vectors for notebook 07: the longest-trained of the learner's own run (this
     profile) and the committed reference vectors."""
     return longest_trained(

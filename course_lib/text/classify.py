@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 from torch import nn
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from course_lib.core.probe import fit_probe
 from course_lib.core.validate import check_texts
@@ -18,7 +18,12 @@ from course_lib.data.sources import minilm_path
 TFIDF_C_GRID = (1.0, 10.0, 100.0, 1000.0)
 
 
-def tfidf_predict(train_texts: Sequence[str], train_y, test_texts: Sequence[str], seed: int = 0):
+def tfidf_predict(
+    train_texts: Sequence[str],
+    train_y: Sequence[int] | np.ndarray,
+    test_texts: Sequence[str],
+    seed: int = 0,
+) -> np.ndarray:
     """Fit TF-IDF on the labeled texts + the course's probe (C chosen on a holdout); predict."""
     train_texts = check_texts(train_texts, "train_texts", min_count=0)
     test_texts = check_texts(test_texts, "test_texts")
@@ -32,7 +37,9 @@ def tfidf_predict(train_texts: Sequence[str], train_y, test_texts: Sequence[str]
     return model.predict(vectorizer.transform(test_texts))
 
 
-def token_ids(tokenizer, texts: Sequence[str], max_length: int) -> torch.Tensor:
+def token_ids(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
+) -> torch.Tensor:
     """Return padded token ids (n, max_length) without special tokens, for bag-of-words models."""
     encoded = tokenizer(
         check_texts(texts, "texts"),
@@ -102,7 +109,9 @@ class SequenceClassifier(nn.Module):
         return self.model(input_ids=ids, attention_mask=(ids != self.pad_id).long()).logits
 
 
-def mean_hidden(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+def mean_hidden(
+    model: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor
+) -> np.ndarray:
     """Return the last hidden states of a transformers encoder, mean-pooled over real tokens."""
     with torch.no_grad():
         out = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
@@ -110,7 +119,9 @@ def mean_hidden(model: nn.Module, input_ids: torch.Tensor, attention_mask: torch
     return ((out.hidden_states[-1].float() * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy()
 
 
-def pooled_hidden_features(model: nn.Module, ids: torch.Tensor, pad_id: int, batch_size: int = 64):
+def pooled_hidden_features(
+    model: nn.Module, ids: torch.Tensor, pad_id: int, batch_size: int = 64
+) -> np.ndarray:
     """Return frozen features of padded token ids: mean-pooled last hidden states (numpy)."""
     model.eval()
     chunks = [
@@ -121,7 +132,7 @@ def pooled_hidden_features(model: nn.Module, ids: torch.Tensor, pad_id: int, bat
 
 
 @lru_cache(maxsize=1)
-def minilm():
+def minilm() -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     """Return (tokenizer, model) of the shipped all-MiniLM-L6-v2, loaded with from_pretrained."""
 
     folder = minilm_path()

@@ -8,21 +8,26 @@ number of steps (`core.finetune`). The test set is only ever predicted.
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+from transformers import (
+    AutoConfig,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedTokenizerBase,
+)
 from transformers.utils import logging
 
 from course_lib.core import label_efficiency as le
 from course_lib.core.finetune import Recipe
 from course_lib.core.paths import REFERENCE_DIR, artifact_dir, results_path
 from course_lib.core.probe import joined_features
-from course_lib.core.profiles import get_profile
+from course_lib.core.profiles import Profile, get_profile
 from course_lib.core.results import update_results
 from course_lib.core.validate import bad_input, check_int, check_labels, check_number, check_texts
 from course_lib.data.corpus import leaking_texts
@@ -183,7 +188,7 @@ def validation_task(
     return TextTask(task.pool_texts, task.pool_y, texts, task.pool_y[val], task.names)
 
 
-def text_recipes(profile) -> dict[str, Recipe]:
+def text_recipes(profile: Profile) -> dict[str, Recipe]:
     """Return each trained method's recipe: the same epochs, batch and step floor for all; the
     pretrained weights learn 10x slower than the new head, a model from scratch at one rate."""
     shared = {
@@ -199,7 +204,9 @@ def text_recipes(profile) -> dict[str, Recipe]:
     }
 
 
-def bag_maker(vectors: torch.Tensor, n_classes: int, pad_id: int, pretrained: bool, seed: int):
+def bag_maker(
+    vectors: torch.Tensor, n_classes: int, pad_id: int, pretrained: bool, seed: int
+) -> Callable[[], BagClassifier]:
     """Return make_model() for the bag-of-vectors classifier: from `vectors` or random ones."""
 
     def make() -> BagClassifier:
@@ -211,7 +218,9 @@ def bag_maker(vectors: torch.Tensor, n_classes: int, pad_id: int, pretrained: bo
     return make
 
 
-def bert_maker(folder, n_classes: int, pad_id: int, pretrained: bool, seed: int):
+def bert_maker(
+    folder: str | Path, n_classes: int, pad_id: int, pretrained: bool, seed: int
+) -> Callable[[], SequenceClassifier]:
     """Return make_model() for the small BERT + a new classification head: its pretrained
     weights, or the same architecture from random init."""
 
@@ -239,11 +248,11 @@ Method = Callable[[np.ndarray, int], np.ndarray]
 
 def text_methods(
     task: TextTask,
-    profile,
+    profile: Profile,
     counts: Sequence[int],
     seeds: Sequence[int],
     vectors: torch.Tensor | None = None,
-    tokenizer=None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
     bert_folder: str | Path | None = None,
     minilm: bool = True,
     run_name: str = "own",
@@ -261,7 +270,7 @@ def text_methods(
     artifacts/<run_name>_<method>/ and record their choice of steps in `records[method]`."""
     recipes, records = text_recipes(profile), {} if records is None else records
 
-    def trained(name: str, make: Callable, pool_x, test_x) -> Method:
+    def trained(name: str, make: Callable, pool_x: torch.Tensor, test_x: torch.Tensor) -> Method:
         run_dir, choices = artifact_dir(f"{run_name}_{name}"), records.setdefault(name, {})
         return le.trained_method(make, pool_x, test_x, task.pool_y, recipes[name], run_dir, choices)
 
@@ -290,7 +299,12 @@ def text_methods(
 
 
 def bag_methods(
-    task: TextTask, vectors, pad: int, trained, ids: tuple, pooled: tuple
+    task: TextTask,
+    vectors: torch.Tensor,
+    pad: int,
+    trained: Callable[[str, Callable, torch.Tensor, torch.Tensor], Method],
+    ids: tuple,
+    pooled: tuple,
 ) -> dict[str, Method]:
     """The bag of CBOW vectors on the (pool, test) token `ids`: from random vectors ('scratch'),
     probed on `pooled` (the mean CBOW vector of each text), fine-tuned."""
@@ -305,7 +319,11 @@ def bag_methods(
 
 
 def bert_methods(
-    task: TextTask, folder, length: int, drawn: set[int], trained
+    task: TextTask,
+    folder: str | Path,
+    length: int,
+    drawn: set[int],
+    trained: Callable[[str, Callable, torch.Tensor, torch.Tensor], Method],
 ) -> dict[str, Method]:
     """The small BERT of `folder`: probed (features of the drawn pool texts only), fine-tuned,
     and the same architecture from random init."""
@@ -328,7 +346,7 @@ def bert_methods(
 
 def document_methods(
     task: TextTask,
-    folder,
+    folder: str | Path,
     max_tokens: int,
     drawn: set[int],
     cbow_x: tuple[np.ndarray, ...],
@@ -382,7 +400,9 @@ def tfidf_method(task: TextTask) -> Method:
     return run
 
 
-def pool_features(docs, compute: Callable[[list[int]], np.ndarray], n_pool: int) -> np.ndarray:
+def pool_features(
+    docs: Iterable[int], compute: Callable[[list[int]], np.ndarray], n_pool: int
+) -> np.ndarray:
     """Return (n_pool, d) features with only the rows of `docs` computed (the rest stay zero and
     must never be read): for features too costly to compute for the whole pool."""
     docs = sorted({int(d) for d in docs})
@@ -437,7 +457,9 @@ def shown_not_judged(claim: str, value: float, bound: float) -> bool:
     return False
 
 
-def screen(profile, n: int = 100, seeds: Sequence[int] = (0, 1, 2), size: int = 2000) -> dict:
+def screen(
+    profile: Profile, n: int = 100, seeds: Sequence[int] = (0, 1, 2), size: int = 2000
+) -> dict:
     """Run the course's own pretrained candidates (and the baselines, for reference) with n labels
     on two sets of `size` pool documents that no draw uses: the design set (part 0, where the
     candidates were shaped) and a fresh set (part 1), where the rule chooses. Write the scores to

@@ -1,10 +1,13 @@
 """Next-token (GPT-style) pretraining of a small causal model: model, loss, baseline, sampling."""
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
-from transformers import GPT2Config, GPT2LMHeadModel
+from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerBase
 
+from course_lib.core.profiles import Profile
 from course_lib.core.training import pretraining_config, train
 from course_lib.core.validate import bad_input, check_int, check_number
 from course_lib.text.lm_data import heldout_mean_loss, unigram_baseline
@@ -59,7 +62,9 @@ def build_gpt(
     )
 
 
-def check_blocks(blocks: torch.Tensor, name: str, vocab_size: int, max_len: int | None = None):
+def check_blocks(
+    blocks: torch.Tensor, name: str, vocab_size: int, max_len: int | None = None
+) -> torch.Tensor:
     """Return `blocks` if it is a (n_blocks, length >= 2) torch.long tensor of ids in the
     vocabulary, no longer than `max_len` (the model's positions)."""
     check_ids(blocks, vocab_size, name)
@@ -114,9 +119,9 @@ def next_token_unigram_baseline(
 
 
 def pretrain_gpt(
-    profile,
-    run_dir,
-    tokenizer,
+    profile: Profile,
+    run_dir: str | Path,
+    tokenizer: PreTrainedTokenizerBase,
     data: dict,
     steps: int | None = None,
     seed: int = 0,
@@ -154,7 +159,7 @@ def pretrain_gpt(
     )  # held-out loss halfway and at the end
     heldout = data["heldout"][: profile.gpt_eval_blocks]
 
-    def evaluate(m) -> dict[str, float]:
+    def evaluate(m: GPT2LMHeadModel) -> dict[str, float]:
         return {"heldout_next_token_loss": heldout_next_token_loss(m, heldout)}
 
     history = train(model, loader, next_token_loss, config, eval_fn=evaluate)
@@ -164,7 +169,7 @@ def pretrain_gpt(
 @torch.no_grad()
 def generate(
     model: GPT2LMHeadModel,
-    tokenizer,
+    tokenizer: PreTrainedTokenizerBase,
     prompt: str,
     new_tokens: int = 25,
     seed: int = 0,

@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import torch
+from transformers import PreTrainedTokenizerBase
 
 from course_lib.core.model_card import WIKIPEDIA
+from course_lib.core.profiles import Profile
 from course_lib.core.validate import bad_input, check_int, check_texts
 from course_lib.data.corpus import HELDOUT_FRACTION, HELDOUT_SEED, pretraining_texts, split_heldout
 from course_lib.data.own import SUFFIXES, load_texts
@@ -18,7 +20,9 @@ from course_lib.text.masking import IGNORE_INDEX, mask_tokens
 from course_lib.text.tokenizer import MIN_VOCAB_SIZE, tokenizer_for
 
 
-def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
+def pack_blocks(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], seq_len: int
+) -> torch.Tensor:
     """Tokenize `texts`, join them with [SEP] and cut into [CLS] ... [SEP] blocks of `seq_len` ids."""
     if seq_len < 8:
         raise ValueError(f"seq_len must be at least 8, got {seq_len}")
@@ -42,7 +46,7 @@ def pack_blocks(tokenizer, texts: Sequence[str], seq_len: int) -> torch.Tensor:
 
 
 def fixed_masks(
-    blocks: torch.Tensor, tokenizer, mask_prob: float, seed: int = 1234
+    blocks: torch.Tensor, tokenizer: PreTrainedTokenizerBase, mask_prob: float, seed: int = 1234
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mask held-out blocks once with a fixed seed, so every evaluation scores the same positions."""
     generator = torch.Generator().manual_seed(seed)
@@ -78,8 +82,8 @@ EVAL_MASK_PROB = (
 
 
 def prepare_data(
-    profile,
-    tokenizer,
+    profile: Profile,
+    tokenizer: PreTrainedTokenizerBase,
     texts: list[str] | None = None,
     heldout_fraction: float = HELDOUT_FRACTION,
     seq_len: int | None = None,
@@ -112,9 +116,9 @@ def prepare_data(
 
 
 def pretraining_data(
-    profile,
+    profile: Profile,
     texts: list[str] | None = None,
-    tokenizer=None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
     vocab_size: int | None = None,
     seq_len: int | None = None,
     heldout_fraction: float = HELDOUT_FRACTION,
@@ -220,7 +224,9 @@ def own_data(args: argparse.Namespace) -> tuple[list[str] | None, str]:
     return texts, args.data_description or f"{len(texts):,} texts from {name} (your own data)"
 
 
-def pack_part(tokenizer, texts: list[str], seq_len: int, part: str) -> torch.Tensor:
+def pack_part(
+    tokenizer: PreTrainedTokenizerBase, texts: list[str], seq_len: int, part: str
+) -> torch.Tensor:
     """`pack_blocks`, with a BadInput saying what to change when a part is too small."""
     try:
         return pack_blocks(tokenizer, texts, seq_len)

@@ -2,11 +2,15 @@
 10% stay as they are. The model must predict the original token at every picked position.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from course_lib.core.validate import bad_input, check_int, check_number, check_tensor
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 IGNORE_INDEX = -100  # label value that cross-entropy skips (PyTorch's and transformers' default)
 
@@ -60,7 +64,11 @@ def check_ids(input_ids: torch.Tensor, vocab_size: int, name: str = "input_ids")
 
 
 def check_mask_args(
-    input_ids: torch.Tensor, mask_token_id: int, vocab_size: int, special_ids, generator
+    input_ids: torch.Tensor,
+    mask_token_id: int,
+    vocab_size: int,
+    special_ids: Sequence[int] | torch.Tensor,
+    generator: torch.Generator | None,
 ) -> list[int]:
     """Check mask_tokens' ids, vocabulary and generator; return the special ids as a list."""
     vocab_size = check_int(vocab_size, "vocab_size", 2, "pass len(tokenizer)")
@@ -90,7 +98,9 @@ def check_mask_prob(mask_prob: float) -> float:
 class MaskingCollator:
     """Stack fixed-length token blocks into a batch and mask them (a DataLoader `collate_fn`)."""
 
-    def __init__(self, tokenizer, mask_prob: float = 0.15, seed: int | None = None) -> None:
+    def __init__(
+        self, tokenizer: "PreTrainedTokenizerBase", mask_prob: float = 0.15, seed: int | None = None
+    ) -> None:
         if getattr(tokenizer, "mask_token_id", None) is None:
             fix = "use a tokenizer with a [MASK] token, e.g. text.tokenizer.build_tokenizer's"
             raise bad_input("tokenizer", "a tokenizer with a [MASK] token", tokenizer, fix)
@@ -128,7 +138,9 @@ def stack_blocks(examples: list) -> torch.Tensor:
     return torch.stack(rows)
 
 
-def masking_stats(batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids) -> dict:
+def masking_stats(
+    batch: dict, originals: torch.Tensor, mask_token_id: int, special_ids: Iterable[int]
+) -> dict:
     """Share of non-special tokens picked, and of picked ones turned to [MASK] or left unchanged."""
     if not isinstance(batch, Mapping) or not {"input_ids", "labels"} <= set(batch):
         fix = "pass what MaskingCollator returns"

@@ -1,12 +1,13 @@
 """Masked-language-model pretraining of a small BERT: data blocks, model, loss, held-out metrics."""
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
+from matplotlib.figure import Figure
 from torch.utils.data import DataLoader
 from transformers import (
     AutoModelForMaskedLM,
@@ -16,6 +17,7 @@ from transformers import (
     ModernBertConfig,
     ModernBertForMaskedLM,
     PreTrainedModel,
+    PreTrainedTokenizerBase,
 )
 
 from course_lib.core.checkpoints import CONFIG_NAME, read_training, write_training
@@ -27,7 +29,7 @@ from course_lib.core.paths import (
     reproduce_command,
     run_folder,
 )
-from course_lib.core.profiles import get_profile
+from course_lib.core.profiles import Profile, get_profile
 from course_lib.core.training import plot_history, pretraining_config, save_curve, train
 from course_lib.core.validate import check_int, check_number
 from course_lib.data.corpus import HELDOUT_FRACTION
@@ -149,7 +151,7 @@ def heldout_loss(
 SIZES = ("batch_size", "lr", "seq_len", "hidden", "layers", "heads", "mask_prob", "warmup_steps")
 
 
-def run_settings(profile, **overrides) -> dict:
+def run_settings(profile: Profile, **overrides: int | float | None) -> dict:
     """Return a masked-LM run's sizes: the profile's `mlm_*` values, with every given (not None)
     override of SIZES validated and in their place."""
     unknown = set(overrides) - set(SIZES)
@@ -169,20 +171,20 @@ def run_settings(profile, **overrides) -> dict:
 
 
 def pretrain(
-    profile,
-    run_dir,
+    profile: Profile,
+    run_dir: str | Path,
     steps: int | None = None,
     seed: int = 0,
     live_plot: bool = True,
     architecture: str = "modernbert",
     *,
     texts: list[str] | None = None,
-    tokenizer=None,
+    tokenizer: PreTrainedTokenizerBase | None = None,
     vocab_size: int | None = None,
     heldout_fraction: float = HELDOUT_FRACTION,
     data_description: str = WIKIPEDIA,
-    **sizes,
-):
+    **sizes: int | float | None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, dict, dict[str, torch.Tensor]]:
     """Pretrain a small BERT with the course's training loop; return (model, tokenizer, history,
     data).
 
@@ -232,7 +234,7 @@ def pretrain(
         extra,
     )  # held-out loss every fifth of the run
 
-    def evaluate(m) -> dict[str, float]:
+    def evaluate(m: PreTrainedModel) -> dict[str, float]:
         return {"heldout_mlm_loss": heldout_loss(m, data["heldout_inputs"], data["heldout_labels"])}
 
     history = train(model, loader, masked_lm_loss, config, eval_fn=evaluate)
@@ -264,7 +266,7 @@ def top_k_accuracy(
 
 
 def unigram_top_k_accuracy(
-    train_blocks: torch.Tensor, labels: torch.Tensor, k: int = 5, exclude=()
+    train_blocks: torch.Tensor, labels: torch.Tensor, k: int = 5, exclude: Iterable[int] = ()
 ) -> float:
     """Top-k accuracy of always guessing the k most frequent training tokens (no context)."""
     counts = torch.bincount(train_blocks.flatten())
@@ -280,7 +282,7 @@ REFERENCE_COMMAND = (
 )
 
 
-def pretrained_folder(profile) -> tuple[Path, str]:
+def pretrained_folder(profile: Profile) -> tuple[Path, str]:
     """Pick the pretrained BERT for later notebooks: the longest-trained of this profile's own run
     (notebook 03, in artifacts/) and the committed reference checkpoint."""
     return longest_trained(
@@ -304,11 +306,11 @@ def train_flops_per_token(model: PreTrainedModel, seq_len: int, mask_prob: float
 
 
 def save_run(
-    folder,
-    model,
-    tokenizer,
+    folder: str | Path,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
     history: dict,
-    profile,
+    profile: Profile,
     unigram: float,
     command: str = "",
     seed: int = 0,
@@ -347,7 +349,7 @@ def save_run(
     return record
 
 
-def describe_run(folder, data: dict) -> dict[str, float]:
+def describe_run(folder: str | Path, data: dict) -> dict[str, float]:
     """Measure a saved run on the held-out masked blocks; write its curve and model card."""
     folder = Path(folder)
     record = read_training(folder)
@@ -376,7 +378,7 @@ def full_vocabulary_loss(model: PreTrainedModel, batch: dict) -> torch.Tensor:
     return model(input_ids=batch["input_ids"], labels=batch["labels"]).loss
 
 
-def measure_reference(folder, profile) -> dict | None:
+def measure_reference(folder: str | Path, profile: Profile) -> dict | None:
     """Measure a saved checkpoint on this profile's held-out masked tokens (its own tokenizer's ids);
     None when the folder holds no model."""
     folder = Path(folder)
@@ -405,7 +407,7 @@ def measure_reference(folder, profile) -> dict | None:
 
 def plot_heldout_curves(
     curves: dict[str, list[dict]], unigram: float, key: str = "heldout_mlm_loss"
-):
+) -> Figure:
     """Plot held-out loss against step for each labelled run, with the unigram plateau; return the figure."""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for (label, curve), marker in zip(curves.items(), "o^sdv", strict=False):
@@ -419,7 +421,9 @@ def plot_heldout_curves(
     return fig
 
 
-def run_summary(history: dict, profile, unigram: float, settings: dict | None = None) -> dict:
+def run_summary(
+    history: dict, profile: Profile, unigram: float, settings: dict | None = None
+) -> dict:
     """The numbers of a masked-LM run worth recording: steps, tokens, losses, perplexity, curve;
     `settings`: the run's sizes when not the profile's (`run_settings`)."""
     settings = settings or run_settings(profile)

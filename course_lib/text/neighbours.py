@@ -1,12 +1,17 @@
 """Nearest neighbours in an embedding table: which tokens did a model place close together?"""
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 
 from course_lib.core.validate import bad_input, check_int, check_tensor
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
-def check_table(embeddings: torch.Tensor, tokenizer) -> torch.Tensor:
+
+def check_table(embeddings: torch.Tensor, tokenizer: "PreTrainedTokenizerBase") -> torch.Tensor:
     """Return `embeddings` if it is a float (vocabulary, dim) table with one row per token of
     `tokenizer` (a table from another model's tokenizer would give nonsense neighbours)."""
     if not isinstance(embeddings, torch.Tensor):
@@ -23,7 +28,9 @@ def check_table(embeddings: torch.Tensor, tokenizer) -> torch.Tensor:
     return embeddings
 
 
-def nearest_tokens(embeddings: torch.Tensor, tokenizer, word: str, k: int = 5) -> list[str]:
+def nearest_tokens(
+    embeddings: torch.Tensor, tokenizer: "PreTrainedTokenizerBase", word: str, k: int = 5
+) -> list[str]:
     """Return the `k` tokens whose vectors have the highest cosine similarity to `word`'s vector."""
     check_table(embeddings, tokenizer)
     if not isinstance(word, str) or not word:

@@ -11,14 +11,21 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from course_lib.core.checks import verdict
+from course_lib.core.profiles import Profile
 from course_lib.core.validate import bad_input, check_int, check_tensor, check_texts
 from course_lib.data.cleaning import minhash_signatures, near_duplicate_pairs, normalize
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
@@ -64,7 +71,9 @@ def inverse_cloze(texts: Sequence[str], seed: int = 0, min_sentences: int = 3) -
     return ClozeBenchmark(queries, items, documents)
 
 
-def near_duplicates_of(candidates: Sequence[str], others: Sequence[str], threshold=0.7):
+def near_duplicates_of(
+    candidates: Sequence[str], others: Sequence[str], threshold: float = 0.7
+) -> list[int]:
     """Return the positions of `candidates` that equal or near-duplicate (MinHash) one of `others`:
     the course's leakage check, for texts rather than corpus ids."""
     candidates, others = check_texts(candidates, "candidates"), check_texts(others, "others")
@@ -92,7 +101,9 @@ def tfidf_scores(queries: Sequence[str], items: Sequence[str]) -> np.ndarray:
     return (vectorizer.transform(queries) @ item_x.T).toarray().astype(np.float32)
 
 
-def cosine_scores(query_vectors, item_vectors) -> np.ndarray:
+def cosine_scores(
+    query_vectors: torch.Tensor | np.ndarray, item_vectors: torch.Tensor | np.ndarray
+) -> np.ndarray:
     """Return cosine similarities (n_queries, n_items) of two sets of embeddings."""
     q = np.asarray(check_tensor(query_vectors, "query_vectors", ndim=2), dtype=np.float32)
     t = np.asarray(check_tensor(item_vectors, "item_vectors", ndim=2), dtype=np.float32)
@@ -103,7 +114,7 @@ def cosine_scores(query_vectors, item_vectors) -> np.ndarray:
     return q @ t.T
 
 
-def relevant_ranks(scores) -> np.ndarray:
+def relevant_ranks(scores: torch.Tensor | np.ndarray) -> np.ndarray:
     """Return the rank (1 = best) of item i among all items for query i; ties count against it."""
     scores = np.asarray(check_tensor(scores, "scores", ndim=2), dtype=np.float64)
     if scores.shape[0] != scores.shape[1]:
@@ -112,18 +123,18 @@ def relevant_ranks(scores) -> np.ndarray:
     return (scores >= own).sum(axis=1)
 
 
-def recall_at_k(ranks, k: int) -> float:
+def recall_at_k(ranks: ArrayLike, k: int) -> float:
     """Return the share of queries whose relevant item is among the k best."""
     check_int(k, "k", 1)
     return float(np.mean(np.asarray(ranks) <= k))
 
 
-def mean_reciprocal_rank(ranks) -> float:
+def mean_reciprocal_rank(ranks: ArrayLike) -> float:
     """Return the mean of 1 / rank of the relevant item."""
     return float(np.mean(1.0 / np.asarray(ranks, dtype=np.float64)))
 
 
-def retrieval_report(scores) -> dict[str, float | int]:
+def retrieval_report(scores: torch.Tensor | np.ndarray) -> dict[str, float | int]:
     """Return recall@1, recall@10, MRR and the number of queries of a (query, item) score matrix."""
     ranks = relevant_ranks(scores)
     return {
@@ -134,7 +145,7 @@ def retrieval_report(scores) -> dict[str, float | int]:
     }
 
 
-def top_k(scores_row, k: int = 5) -> list[int]:
+def top_k(scores_row: ArrayLike, k: int = 5) -> list[int]:
     """Return the positions of the k highest scores of one query, best first."""
     row = np.asarray(scores_row, dtype=np.float64).ravel()
     k = min(check_int(k, "k", 1), len(row))
@@ -152,7 +163,7 @@ def results_table(reports: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
-def heldout_documents(profile) -> tuple[list[str], int]:
+def heldout_documents(profile: Profile) -> tuple[list[str], int]:
     """Return the held-out pretraining documents that near-duplicate no training document (no
     model of the course trained on them), and how many were dropped by that check."""
     from course_lib.data.corpus import pretraining_texts
@@ -162,7 +173,9 @@ def heldout_documents(profile) -> tuple[list[str], int]:
     return [t for i, t in enumerate(corpus["heldout"]) if i not in leaks], len(leaks)
 
 
-def results_html(name: str, texts: Sequence[str], scores, k: int = 5, chars: int = 160) -> str:
+def results_html(
+    name: str, texts: Sequence[str], scores: np.ndarray, k: int = 5, chars: int = 160
+) -> str:
     """Return an HTML column: the k best texts for one query, each with its score."""
     rows = "".join(
         f"<li><b>{scores[i]:.3f}</b> {html.escape(texts[i][:chars])}…</li>"
@@ -171,7 +184,7 @@ def results_html(name: str, texts: Sequence[str], scores, k: int = 5, chars: int
     return f"<b>{html.escape(name)}</b><ol style='padding-left:1.2em'>{rows}</ol>"
 
 
-def search_box(engines: dict, texts: Sequence[str], query: str, k: int = 5):
+def search_box(engines: dict, texts: Sequence[str], query: str, k: int = 5) -> "ipywidgets.VBox":
     """Return a widget: a question box and, side by side, each engine's top k texts with scores.
     `engines` maps a name to a function query -> scores over `texts`."""
     import ipywidgets as widgets

@@ -10,8 +10,9 @@ Both run as methods of `core.label_efficiency.run_curves`: (drawn pool positions
 import contextlib
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from datasets import Dataset
@@ -23,6 +24,15 @@ from course_lib.core.paths import artifact_dir
 from course_lib.core.probe import fit_probe, joined_features
 from course_lib.core.validate import bad_input, check_choice, check_number, check_texts
 from course_lib.data.sources import minilm_path
+
+
+class LabeledTexts(Protocol):
+    """What `methods_for` reads of a task (e.g. `few_labels.TextTask`): pool, its labels, test."""
+
+    pool_texts: list[str]
+    pool_y: np.ndarray
+    test_texts: list[str]
+
 
 # sizes per profile (notebook 09): pairs per labeled text, steps cap, batch, tokens per text
 SIZES = {
@@ -48,7 +58,9 @@ DOCUMENT_LR = 2e-4
 ENCODERS = ("minilm", "course")
 
 
-def sentence_encoder(kind: str, folder=None, max_tokens: int = 64) -> SentenceTransformer:
+def sentence_encoder(
+    kind: str, folder: str | Path | None = None, max_tokens: int = 64
+) -> SentenceTransformer:
     """Return a sentence-transformers encoder: all-MiniLM-L6-v2, or the course's BERT (a saved
     folder) with mean pooling, reading at most `max_tokens` tokens."""
     check_choice(kind, "kind", ENCODERS)
@@ -65,9 +77,9 @@ def sentence_encoder(kind: str, folder=None, max_tokens: int = 64) -> SentenceTr
 def fine_tune(
     encoder: SentenceTransformer,
     texts: Sequence[str],
-    labels,
+    labels: Iterable[int],
     sizes: dict,
-    run_dir,
+    run_dir: str | Path,
     seed: int,
     body_lr: float = BODY_LR["minilm"],
 ) -> SentenceTransformer:
@@ -102,7 +114,10 @@ def embed(encoder: SentenceTransformer, texts: Sequence[str]) -> np.ndarray:
 
 
 def frozen_probe_method(
-    make: Callable[[], SentenceTransformer], pool_texts, pool_y, test_texts
+    make: Callable[[], SentenceTransformer],
+    pool_texts: Sequence[str],
+    pool_y: np.ndarray,
+    test_texts: Sequence[str],
 ) -> Callable:
     """The course's probe on the encoder's frozen embeddings (only drawn pool texts embedded)."""
     encoder, cache = make(), {}
@@ -122,11 +137,11 @@ def frozen_probe_method(
 
 def setfit_method(
     make: Callable[[], SentenceTransformer],
-    pool_texts,
-    pool_y,
-    test_texts,
-    sizes,
-    run_dir,
+    pool_texts: Sequence[str],
+    pool_y: np.ndarray,
+    test_texts: Sequence[str],
+    sizes: dict,
+    run_dir: str | Path,
     body_lr: float = BODY_LR["minilm"],
     beside: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Callable:
@@ -150,7 +165,9 @@ def setfit_method(
     return run
 
 
-def methods_for(task, bert_folder, sizes: dict, run_prefix: str) -> dict[str, Callable]:
+def methods_for(
+    task: LabeledTexts, bert_folder: str | Path, sizes: dict, run_prefix: str
+) -> dict[str, Callable]:
     """Return notebook 09's four methods on a `few_labels.TextTask`: the frozen probe and SetFit
     of MiniLM and of the course's BERT (saved in `bert_folder`), all reading sizes["max_tokens"]."""
     methods = {}

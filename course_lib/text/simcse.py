@@ -8,19 +8,20 @@ augmented views of an image: here dropout is the augmentation.
 
 import argparse
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch.utils.data import DataLoader, TensorDataset
-from transformers import AutoModel, AutoTokenizer, PreTrainedModel
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from course_lib.core.checkpoints import read_training, write_training
 from course_lib.core.contrastive import nt_xent
 from course_lib.core.paths import artifact_dir, reproduce_command, run_folder
 from course_lib.core.profiles import get_profile
-from course_lib.core.training import pretraining_config, save_curve, train
+from course_lib.core.training import Batch, pretraining_config, save_curve, train
 from course_lib.core.validate import check_choice, check_int, check_number, check_texts
 from course_lib.data.corpus import pretraining_texts
 from course_lib.text.classify import pooled_hidden_features, token_ids
@@ -39,7 +40,7 @@ LR = 3e-4
 WARMUP_STEPS = 20
 
 
-def load_encoder(folder, dropout: float = DROPOUT) -> tuple[PreTrainedModel, object]:
+def load_encoder(folder: str | Path, dropout: float = DROPOUT) -> tuple[PreTrainedModel, object]:
     """Return (encoder without its masked-LM head, tokenizer) of a saved BERT, with dropout set
     on its embeddings, attention and MLP (the reference was pretrained without any)."""
     check_number(dropout, "dropout", 0.0, 0.9)
@@ -64,10 +65,12 @@ def mean_pool(model: PreTrainedModel, ids: torch.Tensor, pad_id: int) -> torch.T
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
 
 
-def simcse_loss_fn(pad_id: int, temperature: float = TEMPERATURE):
+def simcse_loss_fn(
+    pad_id: int, temperature: float = TEMPERATURE
+) -> Callable[[PreTrainedModel, torch.Tensor | Sequence[torch.Tensor]], torch.Tensor]:
     """Return loss_fn(model, batch) for the training loop: each text twice, dropout on, NT-Xent."""
 
-    def loss_fn(model: PreTrainedModel, batch) -> torch.Tensor:
+    def loss_fn(model: PreTrainedModel, batch: Batch) -> torch.Tensor:
         first, second = (batch[0], batch[-1]) if isinstance(batch, list | tuple) else (batch, batch)
         z1, z2 = mean_pool(model, first, pad_id), mean_pool(model, second, pad_id)
         return nt_xent(z1.float(), z2.float(), temperature)
@@ -75,7 +78,12 @@ def simcse_loss_fn(pad_id: int, temperature: float = TEMPERATURE):
     return loss_fn
 
 
-def embed(model: PreTrainedModel, tokenizer, texts: Sequence[str], max_tokens: int = 128):
+def embed(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    max_tokens: int = 128,
+) -> np.ndarray:
     """Return mean-pooled embeddings (numpy, n x hidden) of `texts`, dropout off."""
     texts = check_texts(texts)
     limit = min(max_tokens, model.config.max_position_embeddings)
@@ -84,7 +92,7 @@ def embed(model: PreTrainedModel, tokenizer, texts: Sequence[str], max_tokens: i
 
 
 def train_simcse(
-    folder,
+    folder: str | Path,
     texts: Sequence[str],
     sizes: dict,
     run_name: str = "simcse",
@@ -122,7 +130,9 @@ def train_simcse(
     )
     sample = texts[: 4 * sizes["batch_size"]]
 
-    def evaluate(m) -> dict[str, float]:  # on training texts: no held-out document is read
+    def evaluate(
+        m: PreTrainedModel,
+    ) -> dict[str, float]:  # on training texts: no held-out document is read
         return {
             "mean_cosine_random_pairs": isotropy(embed(m, tokenizer, sample, sizes["max_tokens"]))
         }
@@ -134,7 +144,13 @@ def train_simcse(
     return model, tokenizer, history
 
 
-def save_encoder(folder, model: PreTrainedModel, tokenizer, history: dict, record: dict) -> Path:
+def save_encoder(
+    folder: str | Path,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    history: dict,
+    record: dict,
+) -> Path:
     """save_pretrained the encoder and tokenizer, plus training.json (the run and its curve)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,7 +161,7 @@ def save_encoder(folder, model: PreTrainedModel, tokenizer, history: dict, recor
     return folder
 
 
-def isotropy(vectors) -> float:
+def isotropy(vectors: ArrayLike) -> float:
     """Return the mean cosine similarity of random pairs of embeddings (near 1: all alike)."""
     x = np.asarray(vectors, dtype=np.float64)
     x = x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
@@ -164,7 +180,9 @@ REFERENCE_COMMAND = (
 )
 
 
-def training_pairs(documents: Sequence[str], views: str, n: int, seed: int = 0):
+def training_pairs(
+    documents: Sequence[str], views: str, n: int, seed: int = 0
+) -> tuple[list[str], list[str] | None]:
     """Return (texts, partners) for training: SimCSE's sentences (partners None: dropout makes the
     pair) or, for 'document', a sentence of each training document and the rest of it."""
     check_choice(views, "views", VIEWS)

@@ -13,6 +13,7 @@ from tokenizers.trainers import WordPieceTrainer
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 from course_lib.core.paths import artifact_dir
+from course_lib.core.profiles import Profile
 from course_lib.core.validate import check_int, check_texts
 from course_lib.data.corpus import pretraining_texts
 
@@ -64,7 +65,9 @@ def wordpiece_tokenizer(vocab: dict[str, int] | None = None) -> Tokenizer:
     return tok
 
 
-def continuation_tokens(texts: list[str], normalizer, pre_tokenizer) -> list[str]:
+def continuation_tokens(
+    texts: list[str], normalizer: normalizers.Normalizer, pre_tokenizer: pre_tokenizers.PreTokenizer
+) -> list[str]:
     """Every '##' + character that can continue a word, sorted.
 
     `tokenizers`' trainer numbers these tokens in hash-map order, which changes from run to run,
@@ -138,7 +141,7 @@ def texts_key(texts: Iterable[str], *sizes: int) -> str:
     return digest.hexdigest()[:16]
 
 
-def course_tokenizer(profile) -> PreTrainedTokenizerFast:
+def course_tokenizer(profile: Profile) -> PreTrainedTokenizerFast:
     """The course's WordPiece for `profile`: trained on the profile's pretraining texts, cached by
     their content (the same tokenizer as notebook 02's; a changed corpus retrains it)."""
     texts = pretraining_texts(profile.corpus_max_docs)["train"]

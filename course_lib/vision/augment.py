@@ -238,7 +238,7 @@ def describe(config: AugmentConfig, channels: int = 1) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in used if channels == 3 or k not in COLOUR_FIELDS)
 
 
-def explorer(images: torch.Tensor, n: int = 8):
+def explorer(images: torch.Tensor, n: int = 8) -> widgets.HBox:
     """Return an ipywidgets explorer: one slider per augmentation strength, the pairs redrawn."""
     channels = to_float_images(images).shape[1]
     check_int(n, "n", 1)

@@ -7,7 +7,7 @@ A task is Fashion-MNIST's (`fashion_task`) or your own (`image_task`: any images
 """
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from course_lib.core.finetune import Recipe
+from course_lib.core.profiles import Profile
 from course_lib.core.validate import bad_input, check_int, check_number
 from course_lib.data.images import check_images_array, encode_labels
 from course_lib.data.sources import FASHION_CLASSES, load_fashion_mnist
@@ -64,7 +65,9 @@ def make_classifier(
     return ImageClassifier(encoder, n_classes).to(memory_format=torch.channels_last).train()
 
 
-def supervised_augment(config: AugmentConfig = SUPERVISED_AUGMENT):
+def supervised_augment(
+    config: AugmentConfig = SUPERVISED_AUGMENT,
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """Return x -> augmented [0, 1] float images (N, C, H, W) of the same size (uint8 accepted,
     gray or RGB), for supervised training."""
     pipelines = {}  # one per image size, made when first seen
@@ -110,7 +113,10 @@ def fashion_task(test_size: int | None = None) -> ImageTask:
 
 
 def image_task(
-    images: torch.Tensor | np.ndarray, labels, test_size: int | float = 0.3, seed: int = 0
+    images: torch.Tensor | np.ndarray,
+    labels: Sequence[int | str] | np.ndarray | torch.Tensor,
+    test_size: int | float = 0.3,
+    seed: int = 0,
 ) -> ImageTask:
     """Return your own labeled images as a task: a seeded split, stratified by class (about
     `test_size` of each class, a fraction or a number of images, and at least one in each part),
@@ -187,7 +193,7 @@ def show_labeled(
     return fig
 
 
-def image_recipes(profile) -> dict[str, Recipe]:
+def image_recipes(profile: Profile) -> dict[str, Recipe]:
     """Return the fine-tuning and scratch recipes of a profile: the same epochs, batch and
     augmentation; the pretrained encoder learns 10x slower than the new head."""
     shared = {

@@ -43,7 +43,14 @@ from course_lib.core.paths import (
 )
 from course_lib.core.probe import knn_predict, probe_predict
 from course_lib.core.runtime import mixed_precision as detected_precision
-from course_lib.core.training import PRECISIONS, TrainConfig, plot_history, throughput, train
+from course_lib.core.training import (
+    PRECISIONS,
+    Batch,
+    TrainConfig,
+    plot_history,
+    throughput,
+    train,
+)
 from course_lib.core.validate import BadInput, bad_input, check_choice, check_int, check_number
 from course_lib.data.images import (
     class_folders,
@@ -133,7 +140,7 @@ def image_loader(images: torch.Tensor, batch_size: int, seed: int = 0) -> DataLo
 def simclr_loss_fn(augment: torch.nn.Module, temperature: float) -> Callable:
     """Return loss_fn(model, batch) for the training loop: two views of each image, NT-Xent."""
 
-    def loss_fn(model: torch.nn.Module, batch) -> torch.Tensor:
+    def loss_fn(model: torch.nn.Module, batch: Batch) -> torch.Tensor:
         images = batch[0] if isinstance(batch, (list, tuple)) else batch
         with torch.autocast(images.device.type, enabled=False), torch.no_grad():
             x = float_images(images)

@@ -5,14 +5,22 @@ the query and its 10 nearest other images are the answer. Labels are never used 
 measure: precision@10 is the share of those neighbours that are of the query's class.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 from course_lib.core.index import build_index, search
 from course_lib.core.validate import bad_input, check_int, check_tensor
 from course_lib.vision.encoders import SimCLRModel
 from course_lib.vision.simclr import encoder_features, pixel_features
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 
 def random_encoder(model: SimCLRModel, seed: int = 0) -> SimCLRModel:
@@ -39,7 +47,7 @@ def neighbours(embeddings: np.ndarray, k: int = 10) -> np.ndarray:
     return np.stack([row[mask][:k] for row, mask in zip(ids, keep, strict=True)])
 
 
-def precision_at_k(neighbour_ids: np.ndarray, labels) -> np.ndarray:
+def precision_at_k(neighbour_ids: np.ndarray, labels: ArrayLike) -> np.ndarray:
     """Return, per query, the share of its neighbours whose label equals the query's."""
     labels = np.asarray(labels)
     if len(labels) != len(neighbour_ids):
@@ -47,7 +55,9 @@ def precision_at_k(neighbour_ids: np.ndarray, labels) -> np.ndarray:
     return (labels[neighbour_ids] == labels[:, None]).mean(axis=1)
 
 
-def precision_by_class(neighbour_ids: np.ndarray, labels, names: list[str]) -> dict[str, float]:
+def precision_by_class(
+    neighbour_ids: np.ndarray, labels: ArrayLike, names: list[str]
+) -> dict[str, float]:
     """Return precision@k averaged over all queries ('all') and over each class's queries."""
     labels = np.asarray(labels)
     per_query = precision_at_k(neighbour_ids, labels)
@@ -56,7 +66,14 @@ def precision_by_class(neighbour_ids: np.ndarray, labels, names: list[str]) -> d
     return record
 
 
-def plot_gallery(images: torch.Tensor, query: int, neighbour_ids, labels, names, ax_row=None):
+def plot_gallery(
+    images: torch.Tensor,
+    query: int,
+    neighbour_ids: np.ndarray | Sequence[int],
+    labels: np.ndarray | torch.Tensor | Sequence[int],
+    names: Sequence[str],
+    ax_row: np.ndarray | Sequence[Axes] | None = None,
+) -> np.ndarray | Sequence[Axes]:
     """Draw the query image then its neighbours in one row, each titled with its class."""
     shown = [query, *[int(i) for i in neighbour_ids]]
     if ax_row is None:
@@ -71,7 +88,13 @@ def plot_gallery(images: torch.Tensor, query: int, neighbour_ids, labels, names,
     return ax_row
 
 
-def gallery(images: torch.Tensor, neighbour_ids: dict, labels, names, start: int = 0):
+def gallery(
+    images: torch.Tensor,
+    neighbour_ids: dict,
+    labels: np.ndarray | torch.Tensor | Sequence[int],
+    names: Sequence[str],
+    start: int = 0,
+) -> "ipywidgets.VBox":
     """Return a widget: pick a test image (slider), see its 10 nearest neighbours per method
     (`neighbour_ids` maps a method's name to its (N, k) neighbour array); red = another class."""
     import ipywidgets as widgets
@@ -102,7 +125,7 @@ def gallery(images: torch.Tensor, neighbour_ids: dict, labels, names, start: int
     return widgets.VBox([slider, out])
 
 
-def precision_table(precision: dict[str, dict[str, float]], names) -> str:
+def precision_table(precision: dict[str, dict[str, float]], names: Sequence[str]) -> str:
     """Return a markdown table of precision@k: one column per method, one row per class + 'all'."""
     rows = ["| class | " + " | ".join(precision) + " |", "|---" * (len(precision) + 1) + "|"]
     rows += [
@@ -112,7 +135,9 @@ def precision_table(precision: dict[str, dict[str, float]], names) -> str:
     return "\n".join(rows)
 
 
-def compare(models: dict, images: torch.Tensor, labels, names, k: int = 10) -> tuple[dict, dict]:
+def compare(
+    models: dict, images: torch.Tensor, labels: ArrayLike, names: Sequence[str], k: int = 10
+) -> tuple[dict, dict]:
     """Return ({method: neighbour ids}, {method: precision@k by class}) for each named encoder
     (None: raw pixels) on the same images."""
     found = {m: neighbours(image_embeddings(model, images), k) for m, model in models.items()}
