@@ -8,7 +8,7 @@ checker, so a solution that stops being right fails the suite.
 import inspect
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,7 +119,7 @@ def early_stopping_answer() -> tuple[int, int]:
 
 
 def most_confused_answer(
-    y_true: ArrayLike, y_pred: ArrayLike, class_names: list[str]
+    y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str]
 ) -> tuple[str, str]:
     """The largest off-diagonal count of the confusion matrix (rows true, columns predicted)."""
     true, predicted = few_labels_images.most_confused_pair(y_true, y_pred, len(class_names))
