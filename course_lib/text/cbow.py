@@ -13,7 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from course_lib.core.checkpoints import WEIGHTS_NAME, load_weights, save_weights, write_training
+from course_lib.core.checkpoints import load_weights, save_weights, write_training
 from course_lib.core.model_card import WIKIPEDIA, cbow_card
 from course_lib.core.paths import (
     REFERENCE_DIR,
@@ -216,9 +216,7 @@ def load_vectors(folder: str | Path) -> tuple[torch.Tensor, object]:
     (GloVe adds its two tables, W + C; keeping both side by side loses nothing)."""
 
     folder = Path(folder)
-    if not (folder / WEIGHTS_NAME).is_file():
-        raise FileNotFoundError(f"no CBOW vectors in {folder.name}: expected {WEIGHTS_NAME}")
-    weights = load_weights(folder)
+    weights = load_weights(folder)  # FileNotFoundError naming model.safetensors when missing
     vectors = side_by_side(weights["embed.weight"], weights["out.weight"])
     return vectors, AutoTokenizer.from_pretrained(folder)
 
