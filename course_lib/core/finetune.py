@@ -119,6 +119,19 @@ def fingerprint(*tensors: torch.Tensor | tuple[torch.Tensor | None, ...] | None)
     return digest.hexdigest()[:16]
 
 
+def weights_fingerprint(model: nn.Module) -> str:
+    """Return a short hash of a model's weights (a run resumes only from the same start)."""
+    return fingerprint(tuple(v.detach().cpu().float() for v in model.state_dict().values()))
+
+
+def start_fingerprint(make_model: Callable[[], nn.Module]) -> str:
+    """Return the hash of what `make_model()` starts from (its random parts drawn with seed 0,
+    the caller's random state left untouched): another pretrained checkpoint, another hash."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return weights_fingerprint(make_model())
+
+
 def train_steps(
     model: nn.Module,
     x: torch.Tensor,
@@ -132,9 +145,12 @@ def train_steps(
     augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
     seed: int = 0,
     progress: bool = False,
+    start: str | None = None,
 ) -> dict:
     """Train `model` (x -> logits, with a `.head`) with cross-entropy for `steps` steps; with
-    `val_xy`, evaluate `recipe.evals` times and finish with the lowest-validation-loss weights."""
+    `val_xy`, evaluate `recipe.evals` times and finish with the lowest-validation-loss weights.
+    A finished run is reloaded only for the same examples, recipe and `start` (default: the
+    hash of `model`'s weights)."""
     if not hasattr(model, "head"):
         raise TypeError(f"expected a model with a `.head` module, got {type(model).__name__}")
     generator = torch.Generator().manual_seed(seed)
@@ -172,6 +188,7 @@ def train_steps(
         extra={
             "recipe": asdict(recipe),
             "data": fingerprint(x, y, val_xy),
+            "start": start or weights_fingerprint(model),  # another checkpoint: trained afresh
             "augment": bool(augment),
         },
     )
@@ -201,6 +218,7 @@ def fit_classifier(
     fit, val = labeled_holdout(y.numpy(), 0.2, seed)
     budget = recipe.steps_for(len(fit))
     record = {"budget_steps": budget, "fit": len(fit), "val": len(val), "history": None}
+    start = start_fingerprint(make_model)
     if val:  # choose the step on the held-out fifth
         fit_t, val_t = torch.as_tensor(fit), torch.as_tensor(val)
         chooser = make_model()
@@ -216,6 +234,7 @@ def fit_classifier(
             augment=augment,
             seed=seed,
             progress=progress,
+            start=start,
         )
         record |= {"history": history, "chosen_step": history["best"]["step"]}
     steps = record.get("chosen_step", recipe.steps_for(len(y)))
@@ -231,6 +250,7 @@ def fit_classifier(
         augment=augment,
         seed=seed,
         progress=progress,
+        start=start,
     )
     return model.eval(), record | {"steps": steps, "recipe": asdict(recipe)}
 

@@ -57,7 +57,7 @@ vocabulary of {config.vocab_size} tokens
 ## Objective and budget
 Masked-language modelling: {training.get("mask_prob", "n/a")} of the tokens picked, 80% `[MASK]`,
 10% random, 10% unchanged; loss only at the picked positions. {training["steps"]} steps,
-{training["tokens_seen"]:,} tokens seen, {training["seconds"] / 60:.0f} minutes on a 2-core CPU,
+{training["tokens_seen"]:,} tokens seen, {training["seconds"] / 60:.0f} minutes on a 2-core CPU{precision_phrase(training)},
 profile `{training["profile"]}`, seed {training.get("seed", 0)}.
 Reproduce: `{training.get("command") or "notebook 03"}`.{curve}
 
@@ -76,6 +76,12 @@ uses the context at all is the gap between `top5_accuracy` and `top5_accuracy_fr
 """
     Path(folder, "README.md").write_text(text)
     return text
+
+
+def precision_phrase(record: dict) -> str:
+    """Return how a run computed, for its card: ' in bf16 autocast', ' in fp32', or '' if unrecorded."""
+    used = record.get("precision_used")
+    return {"bf16": " in bf16 autocast", "no": " in fp32"}.get(used, "")
 
 
 def is_own_data(training: dict) -> bool:
@@ -139,7 +145,7 @@ hidden token from the mean of the input vectors within {config["window"]} tokens
 ## Budget and reproduction
 {record["steps"]} steps of {record["batch_size"]} blocks of {record["seq_len"]} tokens, loss at a random
 {record["target_prob"]:.0%} of the positions, AdamW lr {record["lr"]} constant after warm-up, seed
-{record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU.
+{record["seed"]}, profile `{record["profile"]}`, {record["seconds"] / 60:.0f} minutes on a 2-core CPU{precision_phrase(record)}.
 {kept}Reproduce: `{record["command"]}`. Curve: `training.json`, `training_curve.png`.
 
 ## Evaluation

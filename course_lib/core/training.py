@@ -215,9 +215,18 @@ def check_train_args(
         )
 
 
+def precision_used(precision: str) -> str:
+    """Return the precision a run asking for `precision` trains in ('auto' resolved here)."""
+    return (
+        detected_precision()
+        if check_choice(precision, "mixed_precision", PRECISIONS) == "auto"
+        else precision
+    )
+
+
 def make_accelerator(precision: str) -> Accelerator:
     """Return an Accelerator, resetting a single-process state left by an earlier run."""
-    mode = detected_precision() if precision == "auto" else precision
+    mode = precision_used(precision)
     cpu = not torch.cuda.is_available()  # lets `torchrun` start several CPU processes (gloo)
     try:
         return Accelerator(mixed_precision=mode, cpu=cpu)
@@ -1012,9 +1021,11 @@ def pretraining_config(
     seed: int = 0,
     live_plot: bool = True,
     extra: dict | None = None,
+    mixed_precision: str = "auto",
 ) -> TrainConfig:
     """Return the config of a pretraining run: warm-up then cosine decay, `evals` held-out
-    evaluations, each followed by a checkpoint (so an interrupted run resumes from there)."""
+    evaluations, each followed by a checkpoint (so an interrupted run resumes from there);
+    `mixed_precision` as in TrainConfig ('auto': bf16 where the device runs it fast)."""
     every = max(1, steps // evals)
     return TrainConfig(
         run_dir=run_dir,
@@ -1028,4 +1039,5 @@ def pretraining_config(
         seed=seed,
         live_plot=live_plot,
         extra=extra or {},
+        mixed_precision=mixed_precision,
     )

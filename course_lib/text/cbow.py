@@ -23,7 +23,7 @@ from course_lib.core.paths import (
     run_folder,
 )
 from course_lib.core.profiles import Profile, get_profile
-from course_lib.core.training import TrainConfig, save_curve, train
+from course_lib.core.training import TrainConfig, precision_used, save_curve, train
 from course_lib.core.validate import check_int, check_number
 from course_lib.data.corpus import HELDOUT_FRACTION
 from course_lib.text.lm_data import (
@@ -178,6 +178,7 @@ def training_record(model: CBOW, data: dict, settings: dict) -> dict:
     heldout = data["heldout"]
     targets = heldout[~torch.isin(heldout, model.special_ids)]
     return settings | {
+        "precision_used": precision_used("auto"),  # the loop's default, TrainConfig.mixed_precision
         "seq_len": int(heldout.shape[1]),
         "heldout_loss": heldout_loss(model, heldout),
         "unigram_entropy_baseline": unigram_baseline(

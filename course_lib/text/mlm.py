@@ -30,7 +30,14 @@ from course_lib.core.paths import (
     run_folder,
 )
 from course_lib.core.profiles import Profile, get_profile
-from course_lib.core.training import plot_history, pretraining_config, save_curve, train
+from course_lib.core.training import (
+    PRECISIONS,
+    plot_history,
+    precision_used,
+    pretraining_config,
+    save_curve,
+    train,
+)
 from course_lib.core.validate import check_int, check_number
 from course_lib.data.corpus import HELDOUT_FRACTION
 from course_lib.text.lm_data import (
@@ -183,6 +190,7 @@ def pretrain(
     vocab_size: int | None = None,
     heldout_fraction: float = HELDOUT_FRACTION,
     data_description: str = WIKIPEDIA,
+    mixed_precision: str = "auto",
     **sizes: int | float | None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, dict, dict[str, torch.Tensor]]:
     """Pretrain a small BERT with the course's training loop; return (model, tokenizer, history,
@@ -191,7 +199,8 @@ def pretrain(
     Without `texts`: the course's Wikipedia corpus and WordPiece. With them: your texts (a seeded
     `heldout_fraction` held out whole) and `tokenizer`, else WordPiece of `vocab_size` trained on
     them. `steps` (default: the profile's) and `sizes` (any of SIZES, e.g. batch_size=16; the
-    rest from the profile) are validated; `data_description` names the data in the record.
+    rest from the profile) are validated; `data_description` names the data in the record;
+    `mixed_precision`: 'auto' (bf16 where fast), 'bf16' or 'no' (fp32).
     """
     if steps is None:
         steps = profile.mlm_steps
@@ -232,6 +241,7 @@ def pretrain(
         seed,
         live_plot,
         extra,
+        mixed_precision,
     )  # held-out loss every fifth of the run
 
     def evaluate(m: PreTrainedModel) -> dict[str, float]:
@@ -317,6 +327,7 @@ def save_run(
     settings: dict | None = None,
     data_description: str = WIKIPEDIA,
     heldout_fraction: float = HELDOUT_FRACTION,
+    mixed_precision: str = "auto",
 ) -> dict:
     """save_pretrained the model and tokenizer, plus training.json (numbers and the curve);
     `settings` are the run's sizes (`run_settings`, default: the profile's)."""
@@ -340,6 +351,8 @@ def save_run(
         "lr": settings["lr"],
         "batch_size": settings["batch_size"],
         "seq_len": settings["seq_len"],
+        "mixed_precision": mixed_precision,
+        "precision_used": precision_used(mixed_precision),
         "unigram_entropy_baseline": unigram,
         "heldout_mlm_loss": final,
         "heldout_perplexity": perplexity(final),
@@ -460,6 +473,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--architecture", choices=ARCHITECTURES, default="modernbert", help="model layout"
     )
+    parser.add_argument(
+        "--mixed-precision", choices=PRECISIONS, default="auto", help="auto: bf16 where fast"
+    )
     parser.add_argument("--out", required=True, help="folder for the model, tokenizer and card")
     add_own_data_arguments(parser)
     args = parser.parse_args(argv)
@@ -477,14 +493,16 @@ def main(argv: list[str] | None = None) -> None:
         texts=texts,
         vocab_size=args.vocab_size,
         data_description=description,
+        mixed_precision=args.mixed_precision,
         batch_size=args.batch_size,
     )
     command = reproduce_command("course_lib.text.mlm", argv)
     unigram = unigram_baseline(data["train"], data["heldout_labels"], len(tokenizer))
     settings = run_settings(profile, batch_size=args.batch_size)
     record = save_run(
-        out, model, tokenizer, history, profile, unigram, command, args.seed, settings, description
-    )
+        out, model, tokenizer, history, profile, unigram, command, args.seed, settings, description,
+        mixed_precision=args.mixed_precision,
+    )  # fmt: skip
     metrics = describe_run(out, data)
     print(
         f"held-out MLM loss {record['heldout_mlm_loss']:.3f} nats "

@@ -19,9 +19,10 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTo
 
 from course_lib.core.checkpoints import read_training, write_training
 from course_lib.core.contrastive import nt_xent
+from course_lib.core.model_card import precision_phrase
 from course_lib.core.paths import artifact_dir, reproduce_command, run_folder
 from course_lib.core.profiles import get_profile
-from course_lib.core.training import Batch, pretraining_config, save_curve, train
+from course_lib.core.training import Batch, precision_used, pretraining_config, save_curve, train
 from course_lib.core.validate import check_choice, check_int, check_number, check_texts
 from course_lib.data.corpus import pretraining_texts
 from course_lib.text.classify import pooled_hidden_features, token_ids
@@ -218,7 +219,7 @@ never the held-out documents of the retrieval benchmark nor the labeled test set
 
 ## Budget
 {record["steps"]} steps of {record["batch_size"]} pairs, texts cut to {record["max_tokens"]} tokens,
-{record["seconds"] / 60:.0f} minutes on a 2-core CPU (one thread), seed {record["seed"]}.
+{record["seconds"] / 60:.0f} minutes on a 2-core CPU{precision_phrase(record)}, seed {record["seed"]}.
 Reproduce: `{record["command"]}`.
 Mean cosine of random pairs of training texts by step (1: all embeddings alike): {curve}.
 Curve: `training.json`, `training_curve.png`.
@@ -258,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
         "temperature": TEMPERATURE,
         "dropout": DROPOUT,
         "n_texts": len(texts),
+        "precision_used": precision_used("auto"),
         **sizes,
     }
     save_encoder(out, model, tokenizer, history, record)

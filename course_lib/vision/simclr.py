@@ -42,12 +42,12 @@ from course_lib.core.paths import (
     run_folder,
 )
 from course_lib.core.probe import knn_predict, probe_predict
-from course_lib.core.runtime import mixed_precision as detected_precision
 from course_lib.core.training import (
     PRECISIONS,
     Batch,
     TrainConfig,
     plot_history,
+    precision_used,
     throughput,
     train,
 )
@@ -280,9 +280,7 @@ def training_record(
         "parameters": parameters,
         "steps": history["step"][-1] if history["step"] else 0,
         "wall_seconds": history["seconds"],
-        "precision_used": (
-            detected_precision() if config.mixed_precision == "auto" else config.mixed_precision
-        ),
+        "precision_used": precision_used(config.mixed_precision),
     }
 
 

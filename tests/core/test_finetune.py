@@ -121,3 +121,19 @@ def test_two_classes_train(tmp_path):
     tx, ty = blobs(90, 1)
     two = ty < 2
     assert record["val"] >= 2 and (predict(model, tx[two]) == ty[two].numpy()).mean() > 0.9
+
+
+def test_a_saved_run_is_not_reused_from_other_starting_weights(tmp_path, capsys):
+    x, y = blobs(60, 0)
+    recipe = Recipe(lr=0.05, epochs=5, batch_size=8, min_steps=20, evals=4)
+    fit_classifier(Linear, x, y, recipe, tmp_path / "run")
+
+    def pretrained_elsewhere() -> Linear:  # same examples, another checkpoint to start from
+        model = Linear()
+        with torch.no_grad():
+            model.body.weight.add_(1.0)
+        return model
+
+    capsys.readouterr()
+    fit_classifier(pretrained_elsewhere, x, y, recipe, tmp_path / "run")
+    assert "config changed" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """The model card names data, objective, budget, metrics and limits."""
 
-from course_lib.core.model_card import write_model_card
+from course_lib.core.model_card import precision_phrase, write_model_card
 from course_lib.text import mlm
 
 
@@ -73,3 +73,9 @@ def test_simclr_card_is_written_from_the_saved_record():
     card = simclr_card(config, record, "python -m course_lib.vision.simclr --epochs 40")
     assert record["data_description"] in card and "8,560 steps of 256 images" in card
     assert (folder / "README.md").read_text().startswith(card.split("## Budget")[0])
+
+
+def test_cards_say_the_precision_a_run_computed_in():
+    assert precision_phrase({"precision_used": "bf16"}) == " in bf16 autocast"
+    assert precision_phrase({"precision_used": "no"}) == " in fp32"
+    assert precision_phrase({}) == ""  # records made before it was recorded say nothing

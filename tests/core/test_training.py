@@ -11,9 +11,11 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_lib.core import runtime
 from course_lib.core.training import (
     TrainConfig,
     latest_checkpoint,
+    precision_used,
     save_curve,
     throughput,
     train,
@@ -263,3 +265,10 @@ def test_plot_history_draws_the_training_loss_and_each_evaluated_key():
     assert set(lines) == {"loss", "val loss", "acc"}
     assert list(lines["val loss"].get_xdata()) == [1.0, 2.0]  # steps 2 and 4, in epochs of 2 steps
     assert list(lines["acc"].get_ydata()) == [0.5]  # only the evaluations that measured it
+
+
+def test_precision_used_resolves_auto_and_refuses_unknown_names():
+    assert precision_used("auto") == runtime.mixed_precision()
+    assert (precision_used("no"), precision_used("bf16")) == ("no", "bf16")
+    with pytest.raises(ValueError, match="mixed_precision"):
+        precision_used("fp16")

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from course_lib.core import runtime
+from course_lib.core.checkpoints import read_training
 from course_lib.text import lm_data, masking, mlm
 from course_lib.text.masking import mask_tokens
 from course_lib.text.tokenizer import build_tokenizer
@@ -132,6 +133,10 @@ def test_command_line_pretrains_and_saves_a_loadable_checkpoint(tmp_path):
     record = json.loads((out / "training.json").read_text())
     assert record["steps"] == 3 and record["architecture"] == "modernbert"
     assert "--steps 3" in record["command"]
+    assert (
+        record["mixed_precision"] == "auto"
+        and record["precision_used"] == runtime.mixed_precision()
+    )
     from course_lib.core.paths import run_folder
 
     state = json.loads((run_folder("mlm", out) / "checkpoint" / "train_state.json").read_text())
@@ -239,6 +244,16 @@ def test_pretrain_refuses_bad_arguments(tmp_path, kwargs, match):
 
     with pytest.raises(BadInput, match=match):
         mlm.pretrain(get_profile("smoke"), tmp_path, live_plot=False, **kwargs)
+
+
+def test_command_line_trains_in_the_precision_asked_for(tmp_path):
+    out = tmp_path / "fp32"
+    mlm.main(["--profile", "smoke", "--steps", "2", "--mixed-precision", "no", "--out", str(out)])
+    record = read_training(out)
+    assert (record["mixed_precision"], record["precision_used"]) == ("no", "no")
+    assert "--mixed-precision no" in record["command"]
+    with pytest.raises(SystemExit):
+        mlm.main(["--mixed-precision", "fp16", "--out", str(tmp_path / "never")])
 
 
 def test_cli_refuses_steps_zero_and_trains_on_a_texts_file(tmp_path, capsys):
