@@ -249,6 +249,12 @@ def headline(
         f"multiplier_at_{at}": min(int(n) for n in curves[scratch]),
         "multiplier_vs_best_baseline": min(n for n, _ in envelope([curves[b] for b in baselines])),
     }
+    result["labels_needed"] = labels_needed_by_baseline(curves, method, baselines, at)
+    print(
+        f"labels needed for {result['target_score']:.3f} on the mean curves: "
+        + ", ".join(f"{b} {n:.0f}" for b, n in result["labels_needed"].items() if b != "envelope")
+        + f"; the best baseline at each count (its points joined) {result['labels_needed']['envelope']:.0f}"
+    )
     for key in (f"multiplier_at_{at}", "multiplier_vs_best_baseline"):
         seeds = result[f"{key}_per_seed"]
         bound = ""
@@ -264,6 +270,18 @@ def headline(
             + f" (range {min(seeds):.1f}-{max(seeds):.1f}x)"
         )
     return result
+
+
+def labels_needed_by_baseline(
+    curves: Mapping[str, Mapping[str, Mapping]],
+    method: str,
+    baselines: Sequence[str],
+    at: int = 100,
+) -> dict[str, float]:
+    """Return the labels each baseline, and their envelope, needs for `method`'s mean at `at`."""
+    target = float(curves[method][str(at)]["mean"])
+    needed = {b: labels_needed(envelope([curves[b]]), target)[0] for b in baselines}
+    return needed | {"envelope": labels_needed(envelope([curves[b] for b in baselines]), target)[0]}
 
 
 def goal_report(result: dict, goal: float = 5.0, every_seed: float = 3.0) -> bool:
