@@ -249,11 +249,13 @@ def headline(
         f"multiplier_at_{at}": min(int(n) for n in curves[scratch]),
         "multiplier_vs_best_baseline": min(n for n, _ in envelope([curves[b] for b in baselines])),
     }
-    result["labels_needed"] = labels_needed_by_baseline(curves, method, baselines, at)
+    needed = labels_needed_by_baseline(curves, method, baselines, at)
+    result["labels_needed"] = {name: n for name, (n, _) in needed.items()}
+    said = {name: f"{'more than ' if bound else ''}{n:.0f}" for name, (n, bound) in needed.items()}
     print(
         f"labels needed for {result['target_score']:.3f} on the mean curves: "
-        + ", ".join(f"{b} {n:.0f}" for b, n in result["labels_needed"].items() if b != "envelope")
-        + f"; the best baseline at each count (its points joined) {result['labels_needed']['envelope']:.0f}"
+        + ", ".join(f"{b} {said[b]}" for b in baselines)
+        + f"; the best baseline at each count (its points joined) {said['envelope']}"
     )
     for key in (f"multiplier_at_{at}", "multiplier_vs_best_baseline"):
         seeds = result[f"{key}_per_seed"]
@@ -277,11 +279,12 @@ def labels_needed_by_baseline(
     method: str,
     baselines: Sequence[str],
     at: int = 100,
-) -> dict[str, float]:
-    """Return the labels each baseline, and their envelope, needs for `method`'s mean at `at`."""
+) -> dict[str, tuple[float, bool]]:
+    """Return (labels needed, is_lower_bound) for `method`'s mean at `at`: each baseline's own
+    and their envelope's (key "envelope")."""
     target = float(curves[method][str(at)]["mean"])
-    needed = {b: labels_needed(envelope([curves[b]]), target)[0] for b in baselines}
-    return needed | {"envelope": labels_needed(envelope([curves[b] for b in baselines]), target)[0]}
+    needed = {b: labels_needed(envelope([curves[b]]), target) for b in baselines}
+    return needed | {"envelope": labels_needed(envelope([curves[b] for b in baselines]), target)}
 
 
 def goal_report(result: dict, goal: float = 5.0, every_seed: float = 3.0) -> bool:
