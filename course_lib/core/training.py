@@ -1021,7 +1021,7 @@ def pretraining_config(
     seed: int = 0,
     live_plot: bool = True,
     extra: dict | None = None,
-    mixed_precision: str = "auto",
+    mixed_precision: str = TrainConfig.mixed_precision,
 ) -> TrainConfig:
     """Return the config of a pretraining run: warm-up then cosine decay, `evals` held-out
     evaluations, each followed by a checkpoint (so an interrupted run resumes from there);

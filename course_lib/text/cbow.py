@@ -178,7 +178,7 @@ def training_record(model: CBOW, data: dict, settings: dict) -> dict:
     heldout = data["heldout"]
     targets = heldout[~torch.isin(heldout, model.special_ids)]
     return settings | {
-        "precision_used": precision_used("auto"),  # the loop's default, TrainConfig.mixed_precision
+        "precision_used": precision_used(TrainConfig.mixed_precision),  # what it trained in
         "seq_len": int(heldout.shape[1]),
         "heldout_loss": heldout_loss(model, heldout),
         "unigram_entropy_baseline": unigram_baseline(

@@ -22,7 +22,14 @@ from course_lib.core.contrastive import nt_xent
 from course_lib.core.model_card import precision_phrase
 from course_lib.core.paths import artifact_dir, reproduce_command, run_folder
 from course_lib.core.profiles import get_profile
-from course_lib.core.training import Batch, precision_used, pretraining_config, save_curve, train
+from course_lib.core.training import (
+    Batch,
+    TrainConfig,
+    precision_used,
+    pretraining_config,
+    save_curve,
+    train,
+)
 from course_lib.core.validate import check_choice, check_int, check_number, check_texts
 from course_lib.data.corpus import pretraining_texts
 from course_lib.text.classify import pooled_hidden_features, token_ids
@@ -259,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         "temperature": TEMPERATURE,
         "dropout": DROPOUT,
         "n_texts": len(texts),
-        "precision_used": precision_used("auto"),
+        "precision_used": precision_used(TrainConfig.mixed_precision),
         **sizes,
     }
     save_encoder(out, model, tokenizer, history, record)
